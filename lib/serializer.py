@@ -1,0 +1,80 @@
+"""JSON serialisation and HMAC-signed messages.
+
+One place decides the JSON dialect (simplejson, sorted keys, trailing
+newline), because confd signs the exact bytes and the job queue and config
+files must be stable across writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+import simplejson
+
+from ganeti import errors
+
+_DUMP_COMPACT = dict(sort_keys=True, separators=(",", ":"))
+_DUMP_PRETTY = dict(sort_keys=True, indent=2, separators=(",", ": "))
+
+
+def DumpJson(data: Any, indent: bool = False) -> str:
+    """Serialise to JSON text with a trailing newline."""
+    try:
+        text = simplejson.dumps(data, **(_DUMP_PRETTY if indent else _DUMP_COMPACT))
+    except (TypeError, ValueError) as err:
+        raise errors.ProgrammerError("Cannot serialise %r: %s" % (type(data), err)) from err
+    return text + "\n"
+
+
+def LoadJson(text: str | bytes) -> Any:
+    """Parse JSON text; raise ParseError (not ValueError) on bad input."""
+    try:
+        return simplejson.loads(text)
+    except (ValueError, TypeError) as err:
+        raise errors.ParseError("Invalid JSON: %s" % err) from err
+
+
+def Sha1Hmac(key: bytes | str, text: str | bytes, salt: str | bytes = b"") -> str:
+    """Hex HMAC-SHA1 of salt+text; the signature confd and signed files use."""
+    if isinstance(key, str):
+        key = key.encode()
+    if isinstance(text, str):
+        text = text.encode()
+    if isinstance(salt, str):
+        salt = salt.encode()
+    return hmac.new(key, salt + text, hashlib.sha1).hexdigest()
+
+
+def VerifySha1Hmac(key: bytes | str, text: str | bytes, digest: str,
+                   salt: str | bytes = b"") -> bool:
+    """Constant-time check of a Sha1Hmac signature."""
+    if not isinstance(digest, str):
+        return False
+    return hmac.compare_digest(Sha1Hmac(key, text, salt=salt), digest.lower())
+
+
+def DumpSignedJson(data: Any, key: bytes | str, salt: str = "") -> str:
+    """Wrap data as {"msg": <json text>, "salt", "hmac"} (the confd envelope)."""
+    msg = DumpJson(data)
+    envelope = {"msg": msg, "salt": salt, "hmac": Sha1Hmac(key, msg, salt=salt)}
+    return DumpJson(envelope)
+
+
+def LoadSignedJson(text: str | bytes, key: bytes | str) -> tuple[Any, str]:
+    """Verify and unwrap a DumpSignedJson envelope; returns (data, salt)."""
+    envelope = LoadJson(text)
+    if not isinstance(envelope, dict):
+        raise errors.SignatureError("Signed message is not a JSON object")
+    try:
+        msg = envelope["msg"]
+        salt = envelope["salt"]
+        digest = envelope["hmac"]
+    except KeyError as err:
+        raise errors.SignatureError("Signed message lacks field %s" % err) from err
+    if not (isinstance(msg, str) and isinstance(salt, str)):
+        raise errors.SignatureError("Signed message fields have wrong types")
+    if not VerifySha1Hmac(key, msg, digest, salt=salt):
+        raise errors.SignatureError("Invalid signature")
+    return LoadJson(msg), salt
