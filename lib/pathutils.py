@@ -79,6 +79,49 @@ def _Compute() -> dict[str, str]:
     return paths
 
 
+_P = _Compute()
+
+# Module-level names, as upstream code expects (pathutils.CLUSTER_CONF_FILE).
+ROOT_DIR: str = _P["ROOT_DIR"]
+CONF_DIR: str = _P["CONF_DIR"]
+DATA_DIR: str = _P["DATA_DIR"]
+RUN_DIR: str = _P["RUN_DIR"]
+LOG_DIR: str = _P["LOG_DIR"]
+BACKUP_DIR: str = _P["BACKUP_DIR"]
+DISK_LINKS_DIR: str = _P["DISK_LINKS_DIR"]
+CRYPTO_KEYS_DIR: str = _P["CRYPTO_KEYS_DIR"]
+SOCKET_DIR: str = _P["SOCKET_DIR"]
+MASTER_SOCKET: str = _P["MASTER_SOCKET"]
+CLUSTER_CONF_FILE: str = _P["CLUSTER_CONF_FILE"]
+NODED_CERT_FILE: str = _P["NODED_CERT_FILE"]
+RAPI_CERT_FILE: str = _P["RAPI_CERT_FILE"]
+CONFD_HMAC_KEY: str = _P["CONFD_HMAC_KEY"]
+RAPI_USERS_FILE: str = _P["RAPI_USERS_FILE"]
+CLUSTER_DOMAIN_SECRET_FILE: str = _P["CLUSTER_DOMAIN_SECRET_FILE"]
+SSCONF_DIR: str = _P["SSCONF_DIR"]
+WATCHER_STATEFILE: str = _P["WATCHER_STATEFILE"]
+WATCHER_PAUSEFILE: str = _P["WATCHER_PAUSEFILE"]
+INSTANCE_UPFILE: str = _P["INSTANCE_UPFILE"]
+SSH_KNOWN_HOSTS_FILE: str = _P["SSH_KNOWN_HOSTS_FILE"]
+UIDPOOL_LOCKDIR: str = _P["UIDPOOL_LOCKDIR"]
+QUEUE_DIR: str = _P["QUEUE_DIR"]
+JOB_QUEUE_LOCK_FILE: str = _P["JOB_QUEUE_LOCK_FILE"]
+JOB_QUEUE_VERSION_FILE: str = _P["JOB_QUEUE_VERSION_FILE"]
+JOB_QUEUE_SERIAL_FILE: str = _P["JOB_QUEUE_SERIAL_FILE"]
+JOB_QUEUE_ARCHIVE_DIR: str = _P["JOB_QUEUE_ARCHIVE_DIR"]
+JOB_QUEUE_DRAIN_FILE: str = _P["JOB_QUEUE_DRAIN_FILE"]
+HOOKS_BASE_DIR: str = _P["HOOKS_BASE_DIR"]
+FILE_LIST_TO_DISTRIBUTE: str = _P["FILE_LIST_TO_DISTRIBUTE"]
+HOSTS_FILE: str = _P["HOSTS_FILE"]
+LOCK_DIR: str = _P["LOCK_DIR"]
+KVM_INSTANCE_DIR: str = _P["KVM_INSTANCE_DIR"]
+FAKE_HV_DIR: str = _P["FAKE_HV_DIR"]
+DEFAULT_FILE_STORAGE_DIR: str = _P["DEFAULT_FILE_STORAGE_DIR"]
+DEFAULT_VNC_PASSWORD_FILE: str = _P["DEFAULT_VNC_PASSWORD_FILE"]
+OS_SEARCH_PATH: str = _P["OS_SEARCH_PATH"]
+IALLOCATOR_SEARCH_PATH: str = _P["IALLOCATOR_SEARCH_PATH"]
+
+
 def GetLogFilename(daemon_name: str) -> str:
     """The log file of a daemon or command, under LOG_DIR."""
     return os.path.join(LOG_DIR, "%s.log" % daemon_name.replace("ganeti-", ""))
@@ -97,46 +140,3 @@ def GetSsconfFilename(key: str, ssconf_dir: str | None = None) -> str:
 def GetOsSearchPath() -> list[str]:
     """The OS definition search path, in priority order."""
     return OS_SEARCH_PATH.split(":")
-
-
-globals().update(_Compute())
-
-# The statically computed names, for linters and readers.
-ROOT_DIR: str
-CONF_DIR: str
-DATA_DIR: str
-RUN_DIR: str
-LOG_DIR: str
-BACKUP_DIR: str
-DISK_LINKS_DIR: str
-CRYPTO_KEYS_DIR: str
-SOCKET_DIR: str
-MASTER_SOCKET: str
-CLUSTER_CONF_FILE: str
-NODED_CERT_FILE: str
-RAPI_CERT_FILE: str
-CONFD_HMAC_KEY: str
-RAPI_USERS_FILE: str
-CLUSTER_DOMAIN_SECRET_FILE: str
-SSCONF_DIR: str
-WATCHER_STATEFILE: str
-WATCHER_PAUSEFILE: str
-INSTANCE_UPFILE: str
-SSH_KNOWN_HOSTS_FILE: str
-UIDPOOL_LOCKDIR: str
-QUEUE_DIR: str
-JOB_QUEUE_LOCK_FILE: str
-JOB_QUEUE_VERSION_FILE: str
-JOB_QUEUE_SERIAL_FILE: str
-JOB_QUEUE_ARCHIVE_DIR: str
-JOB_QUEUE_DRAIN_FILE: str
-HOOKS_BASE_DIR: str
-FILE_LIST_TO_DISTRIBUTE: str
-HOSTS_FILE: str
-LOCK_DIR: str
-KVM_INSTANCE_DIR: str
-FAKE_HV_DIR: str
-DEFAULT_FILE_STORAGE_DIR: str
-DEFAULT_VNC_PASSWORD_FILE: str
-OS_SEARCH_PATH: str
-IALLOCATOR_SEARCH_PATH: str
