@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 export PATH := $(CURDIR)/scripts:$(CURDIR)/daemons:$(CURDIR)/tools:$(abspath $(VENV))/bin:$(PATH)
 PYTEST_ARGS ?=
-LINT_PATHS := lib daemons scripts tools test conftest.py setup.py
+LINT_PATHS := $(wildcard lib daemons scripts tools test conftest.py setup.py)
 
 .PHONY: all venv lint test check check-fast demo demo-clean bench clean
 

@@ -1,0 +1,1 @@
+"""The gnt-* commands, one module each (scripts/gnt-* call their Main)."""

@@ -1,0 +1,163 @@
+"""The opcode processor: runs one opcode's logical unit under its locks.
+
+Lock acquisition follows the 2.1 design's retry strategy: every attempt to
+take all of an LU's locks has a timeout; when it expires, everything is
+released, the job waits a little and tries again with a longer timeout, and
+after a few attempts it blocks. So an operation that wants many locks never
+sits on some of them while waiting for the rest (the design's inst1..inst4
+demonstration), and every LU gets this without doing anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable
+
+from ganeti import cmdlib, constants, errors, hooksmaster, locking
+
+
+class LockAcquireTimeout(Exception):
+    """An attempt to take an LU's locks timed out (internal to the processor)."""
+
+
+class OpExecCbBase:
+    """What the processor needs from whoever runs it (the job queue).
+
+    NotifyStart: all locks are held, the opcode is now running.
+    Feedback(*args): a log message ((msg) or (type, msg)) for the job log.
+    CheckCancel: raise if the job was cancelled while waiting for locks.
+    SubmitManyJobs(jobs): submit follow-up jobs, returns their results.
+    """
+
+    def NotifyStart(self) -> None:
+        pass
+
+    def Feedback(self, *args: Any) -> None:
+        pass
+
+    def CheckCancel(self) -> None:
+        pass
+
+    def SubmitManyJobs(self, jobs: list) -> list:
+        raise NotImplementedError
+
+
+class Processor:
+    """Executes opcodes; one Processor per job (ec_id is the job id)."""
+
+    def __init__(self, context: Any, ec_id: Any,
+                 strategy_factory: Callable[[], Any] | None = None):
+        self.context = context
+        self._ec_id = ec_id
+        self._cbs: OpExecCbBase | None = None
+        self.rpc = context.rpc
+        self._strategy_factory = strategy_factory or locking.LockAttemptTimeoutStrategy
+
+    # --- logging, as LUs call it ------------------------------------------
+    def Log(self, *args: Any) -> None:
+        if self._cbs:
+            self._cbs.Feedback(*args)
+
+    def LogStep(self, current: int, total: int, message: str) -> None:
+        self.Log("STEP %d/%d %s" % (current, total, message))
+
+    def LogWarning(self, message: str, *args: Any, hint: str | None = None) -> None:
+        if args:
+            message = message % tuple(args)
+        logging.warning(message)
+        self.Log(" - WARNING: %s" % message)
+        if hint:
+            self.Log("      Hint: %s" % hint)
+
+    def LogInfo(self, message: str, *args: Any) -> None:
+        if args:
+            message = message % tuple(args)
+        logging.info(message)
+        self.Log(" - INFO: %s" % message)
+
+    def GetECId(self) -> Any:
+        return self._ec_id
+
+    # --- execution ----------------------------------------------------------
+    def ExecOpCode(self, op: Any, cbs: OpExecCbBase | None = None) -> Any:
+        """Run op's LU to completion and return its result."""
+        lu_class = cmdlib.GetLUClass(op)
+        self._cbs = cbs
+        strategy = self._strategy_factory()
+        try:
+            while True:
+                timeout = strategy.NextAttempt()
+                try:
+                    return self._ExecOnce(op, lu_class, timeout)
+                except LockAcquireTimeout:
+                    logging.info("Could not get the locks of %s within %ss, retrying",
+                                 op.OP_ID, timeout)
+                    if cbs:
+                        cbs.CheckCancel()
+        finally:
+            self._cbs = None
+            drop = getattr(self.context.cfg, "DropECReservations", None)
+            if drop:
+                drop(self._ec_id)
+
+    def _ExecOnce(self, op: Any, lu_class: type, timeout: float | None) -> Any:
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def _Remaining() -> float | None:
+            return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+        glm = self.context.glm
+        self._Acquire(locking.LEVEL_CLUSTER, [locking.BGL], not lu_class.REQ_BGL, _Remaining())
+        try:
+            lu = lu_class(self, op, self.context, self.rpc)
+            lu.ExpandNames()
+            if lu.needed_locks is None:
+                raise errors.ProgrammerError("%s did not declare its locks" % lu_class.__name__)
+            return self._LockAndExecLU(lu, locking.LEVEL_CLUSTER + 1, _Remaining)
+        finally:
+            if glm.is_owned(locking.LEVEL_CLUSTER):
+                glm.release(locking.LEVEL_CLUSTER)
+
+    def _Acquire(self, level: int, names: Any, shared: bool, timeout: float | None) -> Any:
+        if self._cbs:
+            self._cbs.CheckCancel()
+        acquired = self.context.glm.acquire(level, names, shared=int(bool(shared)),
+                                            timeout=timeout)
+        if acquired is None:
+            raise LockAcquireTimeout()
+        return acquired
+
+    def _LockAndExecLU(self, lu: Any, level: int, remaining: Callable[[], float | None]) -> Any:
+        if level not in locking.LEVELS:
+            if self._cbs:
+                self._cbs.NotifyStart()
+            return self._ExecLU(lu)
+        lu.DeclareLocks(level)
+        if level not in lu.needed_locks:
+            return self._LockAndExecLU(lu, level + 1, remaining)
+        self._Acquire(level, lu.needed_locks[level], lu.share_locks.get(level, 0), remaining())
+        try:
+            return self._LockAndExecLU(lu, level + 1, remaining)
+        finally:
+            if self.context.glm.is_owned(level):
+                self.context.glm.release(level)
+
+    def _ExecLU(self, lu: Any) -> Any:
+        hm = hooksmaster.HooksMaster(self.rpc.call_hooks_runner, lu, self.LogWarning)
+        lu.CheckPrereq()
+        if getattr(lu.op, "dry_run", False):
+            return lu.dry_run_result
+        hm.RunPhase(constants.HOOKS_PHASE_PRE)
+        cfg = self.context.cfg
+        writes_before = getattr(cfg, "write_count", 0)
+        try:
+            result = lu.Exec(self.Log)
+            h_results = hm.RunPhase(constants.HOOKS_PHASE_POST)
+            return lu.HooksCallBack(constants.HOOKS_PHASE_POST, h_results, self.Log, result)
+        finally:
+            if lu.HPATH is not None and getattr(cfg, "write_count", 0) != writes_before:
+                try:
+                    hm.RunConfigUpdate()
+                except errors.GenericError as err:
+                    self.LogWarning("Config update hooks failed: %s", err)
