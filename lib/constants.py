@@ -136,6 +136,43 @@ HV_KVM_ACCEL = "kvm_accel"  # ours: "auto" | "kvm" | "tcg"
 # an instance may not carry them (UpgradeConfig drops them from instances).
 HVC_GLOBALS = frozenset([HV_MIGRATION_PORT, HV_MIGRATION_BANDWIDTH])
 
+# Cluster-wide defaults of every hypervisor's parameters (an instance's
+# hvparams override them, except the globals above). The VNC password file
+# default keeps 2.0's single cluster file (2.1 design, "VNC Console Password").
+HVC_DEFAULTS = {
+    HT_KVM: {
+        HV_KERNEL_PATH: "/boot/vmlinuz-kvmU",
+        HV_INITRD_PATH: "",
+        HV_KERNEL_ARGS: "ro",
+        HV_ROOT_PATH: "/dev/vda1",
+        HV_ACPI: True,
+        HV_SERIAL_CONSOLE: True,
+        HV_VNC_BIND_ADDRESS: "",
+        HV_VNC_TLS: False,
+        HV_VNC_X509: "",
+        HV_VNC_X509_VERIFY: False,
+        HV_VNC_PASSWORD_FILE: "",
+        HV_CDROM_IMAGE_PATH: "",
+        HV_BOOT_ORDER: "disk",
+        HV_NIC_TYPE: "paravirtual",
+        HV_DISK_TYPE: "paravirtual",
+        HV_USB_MOUSE: "",
+        HV_MIGRATION_PORT: 8102,
+        HV_MIGRATION_BANDWIDTH: 32,
+        HV_MIGRATION_DOWNTIME: 30,
+        HV_USE_LOCALTIME: False,
+        HV_DISK_CACHE: "default",
+        HV_SECURITY_MODEL: "none",
+        HV_SECURITY_DOMAIN: "",
+        HV_KVM_FLAG: "",
+        HV_KVM_USE_CHROOT: False,
+        HV_KVM_ACCEL: "auto",
+    },
+    HT_FAKE: {
+        HV_MIGRATION_PORT: 8102,
+    },
+}
+
 HT_BO_CDROM = "cdrom"
 HT_BO_DISK = "disk"
 HT_BO_NETWORK = "network"
@@ -174,6 +211,10 @@ INSTANCE_REBOOT_SOFT = "soft"
 INSTANCE_REBOOT_HARD = "hard"
 INSTANCE_REBOOT_FULL = "full"
 REBOOT_TYPES = frozenset([INSTANCE_REBOOT_SOFT, INSTANCE_REBOOT_HARD, INSTANCE_REBOOT_FULL])
+
+# Parameter groups ({"default": {...}}), room for the design's future
+# instance classes.
+PP_DEFAULT = "default"
 
 # --- backend parameters --------------------------------------------------
 BE_MEMORY = "memory"
@@ -260,6 +301,16 @@ SF_FREE = "free"
 SF_USED = "used"
 SF_ALLOCATABLE = "allocatable"
 SO_FIX_CONSISTENCY = "fix-consistency"
+VALID_STORAGE_FIELDS = frozenset([SF_NAME, SF_NODE, SF_SIZE, SF_FREE, SF_USED, SF_ALLOCATABLE])
+MODIFIABLE_STORAGE_FIELDS = {ST_LVM_PV: frozenset([SF_ALLOCATABLE])}
+VALID_STORAGE_OPERATIONS = {ST_LVM_VG: frozenset([SO_FIX_CONSISTENCY])}
+# Local-disk status of a device (GetSyncStatus' ldisk_status), upstream values
+LDS_OKAY = 1
+LDS_UNKNOWN = 2
+LDS_FAULTY = 3
+LDS_NAMES = {LDS_OKAY: "ok", LDS_UNKNOWN: "unknown", LDS_FAULTY: "faulty"}
+DRBD_META_SIZE = 128  # MiB: the external, indexed (index 0) meta-data LV of a DRBD8 disk
+SYNC_SPEED = 60 * 1024  # KiB/s: DRBD resync rate ganeti sets
 
 # --- instance state --------------------------------------------------------
 INSTST_RUNNING = "running"
@@ -272,6 +323,17 @@ INSTST_ERRORDOWN = "ERROR_down"
 INSTANCE_CREATE = "create"
 INSTANCE_IMPORT = "import"
 INSTANCE_CREATE_MODES = frozenset([INSTANCE_CREATE, INSTANCE_IMPORT])
+REPLACE_DISK_PRI = "replace_on_primary"  # replace-disks -p
+REPLACE_DISK_SEC = "replace_on_secondary"  # replace-disks -s
+REPLACE_DISK_CHG = "replace_new_secondary"  # replace-disks -n/-I
+REPLACE_DISK_AUTO = "replace_auto"  # replace-disks -a
+REPLACE_MODES = frozenset([REPLACE_DISK_PRI, REPLACE_DISK_SEC, REPLACE_DISK_CHG,
+                           REPLACE_DISK_AUTO])
+DDM_ADD = "add"  # instance modify: add a disk/NIC
+DDM_REMOVE = "remove"  # instance modify: remove the last disk/NIC
+DDMS_VALID = frozenset([DDM_ADD, DDM_REMOVE])
+VERIFY_NPLUSONE_MEM = "nplusone_mem"
+VERIFY_OPTIONAL_CHECKS = frozenset([VERIFY_NPLUSONE_MEM])
 
 # --- jobs and opcodes -----------------------------------------------------
 JOB_STATUS_QUEUED = "queued"
@@ -425,6 +487,22 @@ RAPI_ACCESS_WRITE = "write"
 RAPI_ACCESS_READ = "read"
 RAPI_ACCESS_ALL = frozenset([RAPI_ACCESS_WRITE, RAPI_ACCESS_READ])
 HTTP_BASIC_AUTH_REALM = "Ganeti Remote API"
+
+# --- RPC (ganeti.rpc and ganeti-noded) ----------------------------------------
+RPC_ENCODING_NONE = 0  # (encoding, data) pairs for file and job contents
+RPC_ENCODING_ZLIB_BASE64 = 1
+RPC_ENCODINGS = frozenset([RPC_ENCODING_NONE, RPC_ENCODING_ZLIB_BASE64])
+# node_verify request/result keys (upstream names; "ssconf" is ours)
+NV_FILELIST = "filelist"
+NV_HYPERVISOR = "hypervisor"
+NV_NODENETTEST = "node-net-test"
+NV_SSCONF = "ssconf"
+NV_TIME = "time"
+NV_VERSION = "version"
+# Certificates (ganeti.utils.x509)
+X509_CERT_DEFAULT_VALIDITY = 5 * 365  # days
+SSL_CERT_EXPIRATION_WARN = 30  # days before expiry cluster verify warns
+SSL_CERT_EXPIRATION_ERROR = 7  # days before expiry it is an error
 
 # --- misc -------------------------------------------------------------------
 EXIT_SUCCESS = 0

@@ -71,3 +71,26 @@ def _Alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except (OSError, IndexError):
         return False
+
+
+def MakeCluster(cfg_file: str, nodes: int = 3, net: str = "127.0.0",
+                domain: str = "example.com", hypervisor: str = "fake",
+                candidates: int | None = None):
+    """Write a config.data for a cluster of `nodes` nodes and return a ConfigWriter.
+
+    node1 (the master) is at <net>.1, node2 at <net>.2, ...; the first
+    `candidates` nodes (default: all) are master candidates.
+    """
+    from ganeti import config, objects
+    names = ["node%d.%s" % (i, domain) for i in range(1, nodes + 1)]
+    cluster = objects.Cluster(cluster_name="cluster." + domain, master_node=names[0],
+                              master_ip="%s.254" % net, master_netdev="lo",
+                              enabled_hypervisors=[hypervisor])
+    master = objects.Node(name=names[0], primary_ip="%s.1" % net)
+    config.InitConfig(cluster, master, cfg_file)
+    cfg = config.ConfigWriter(cfg_file, offline=True)
+    limit = nodes if candidates is None else candidates
+    for idx, name in enumerate(names[1:], start=2):
+        cfg.AddNode(objects.Node(name=name, primary_ip="%s.%d" % (net, idx),
+                                 master_candidate=idx <= limit), "init")
+    return cfg
