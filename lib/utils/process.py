@@ -12,7 +12,7 @@ import shlex
 import signal
 import subprocess
 import time
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from ganeti import errors
 from ganeti.utils import io
@@ -151,17 +151,25 @@ def KillProcess(pid: int, signal_: int = signal.SIGTERM, timeout: float = 30,
         return
     if signal_ != signal.SIGTERM or timeout <= 0:
         return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _reap()
-        if not IsProcessAlive(pid):
-            return
-        time.sleep(0.01)
+    if _WaitForDeath(pid, timeout, _reap):
+        return
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
-        pass
-    _reap()
+        return
+    _WaitForDeath(pid, 5.0, _reap)
+
+
+def _WaitForDeath(pid: int, timeout: float, reap: Callable[[], None]) -> bool:
+    """Whether pid is gone (or a zombie) within timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reap()
+        if not IsProcessAlive(pid):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
 
 
 def ReadPidFile(pidfile: str) -> int:
