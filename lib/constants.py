@@ -205,6 +205,19 @@ HT_KVM_VALID_ACCEL = frozenset([HT_KVM_ACCEL_AUTO, HT_KVM_ACCEL_KVM, HT_KVM_ACCE
 HT_MIGRATION_LIVE = "live"
 HT_MIGRATION_NONLIVE = "non-live"
 HT_MIGRATION_MODES = frozenset([HT_MIGRATION_LIVE, HT_MIGRATION_NONLIVE])
+HT_SM_NONE = "none"
+HT_SM_USER = "user"
+HT_KVM_VALID_SM_TYPES = frozenset([HT_SM_NONE, HT_SM_USER])
+HT_KVM_ENABLED = "enabled"
+HT_KVM_DISABLED = "disabled"
+HT_KVM_FLAG_VALUES = frozenset([HT_KVM_ENABLED, HT_KVM_DISABLED])
+HT_MOUSE_MOUSE = "mouse"
+HT_MOUSE_TABLET = "tablet"
+HT_KVM_VALID_MOUSE_TYPES = frozenset([HT_MOUSE_MOUSE, HT_MOUSE_TABLET])
+# Instance console kinds (upstream's InstanceConsole.kind values).
+CONS_SSH = "ssh"
+CONS_VNC = "vnc"
+CONS_MESSAGE = "msg"
 
 # Reboot kinds
 INSTANCE_REBOOT_SOFT = "soft"
@@ -405,7 +418,19 @@ CONFD_REQ_CLUSTER_MASTER = 3
 CONFD_REQ_NODE_PIP_LIST = 4
 CONFD_REQ_MC_PIP_LIST = 5
 CONFD_REQ_INSTANCES_IPS_LIST = 6
-CONFD_REQ_NODE_PIP_BY_INSTANCE_IPS = 7  # later upstream addition, harmless
+# 7..11 are upstream's later types; ours serves none of them ("not implemented").
+# The list form of "node primary IP by instance IP" is type 2 with a dict query.
+CONFD_REQ_NODE_DRBD = 7
+CONFD_REQ_NODE_INSTANCES = 8
+CONFD_REQ_INSTANCE_DISKS = 9
+CONFD_REQ_CONFIG_QUERY = 10
+CONFD_REQ_DATA_COLLECTORS = 11
+# Ours, for the 2.1 design's list where upstream has no type (kept clear of upstream's range).
+CONFD_REQ_INSTANCE_LIST = 100
+CONFD_REQ_INSTANCE_PNODE = 101
+CONFD_REQ_NODE_ROLE_LIST = 102
+CONFD_REQ_SERVER_STATS = 103
+CONFD_REQS = frozenset(range(0, 12)) | frozenset(range(100, 104))
 CONFD_REQQ_LINK = "0"
 CONFD_REQQ_IP = "1"
 CONFD_REQQ_IPLIST = "2"
@@ -508,6 +533,7 @@ SSL_CERT_EXPIRATION_ERROR = 7  # days before expiry it is an error
 EXIT_SUCCESS = 0
 EXIT_FAILURE = 1
 EXIT_NOTCLUSTER = 5
+EXIT_NOTCANDIDATE = 10
 EXIT_NOTMASTER = 11
 EXIT_NODESETUP_ERROR = 12
 EXIT_CONFIRMATION = 13
