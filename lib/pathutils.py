@@ -65,6 +65,8 @@ def _Compute() -> dict[str, str]:
         HOOKS_BASE_DIR=os.path.join(conf_dir, "hooks"),
         FILE_LIST_TO_DISTRIBUTE=os.path.join(conf_dir, "files-to-distribute"),
         HOSTS_FILE=os.path.join(conf_dir, "hosts"),
+        SSH_CONFIG_DIR=p("/etc/ssh"),
+        SSH_ROOT_DIR=p("/root/.ssh"),
         LOCK_DIR=p("/var/lock"),
         KVM_INSTANCE_DIR=os.path.join(run_dir, "kvm-hypervisor"),
         FAKE_HV_DIR=os.path.join(run_dir, "fake-hypervisor"),
@@ -113,6 +115,8 @@ JOB_QUEUE_DRAIN_FILE: str = _P["JOB_QUEUE_DRAIN_FILE"]
 HOOKS_BASE_DIR: str = _P["HOOKS_BASE_DIR"]
 FILE_LIST_TO_DISTRIBUTE: str = _P["FILE_LIST_TO_DISTRIBUTE"]
 HOSTS_FILE: str = _P["HOSTS_FILE"]
+SSH_CONFIG_DIR: str = _P["SSH_CONFIG_DIR"]
+SSH_ROOT_DIR: str = _P["SSH_ROOT_DIR"]
 LOCK_DIR: str = _P["LOCK_DIR"]
 KVM_INSTANCE_DIR: str = _P["KVM_INSTANCE_DIR"]
 FAKE_HV_DIR: str = _P["FAKE_HV_DIR"]

@@ -1,0 +1,1 @@
+"""The logic behind the small tools in tools/ and daemons/daemon-util."""
