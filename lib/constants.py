@@ -233,7 +233,7 @@ PP_DEFAULT = "default"
 BE_MEMORY = "memory"
 BE_VCPUS = "vcpus"
 BE_AUTO_BALANCE = "auto_balance"
-BES_PARAMETER_TYPES = {
+BES_PARAMETER_TYPES = {  # value types as ganeti.utils.params names them
     BE_MEMORY: "size",
     BE_VCPUS: "int",
     BE_AUTO_BALANCE: "bool",
@@ -250,7 +250,7 @@ NIC_LINK = "link"
 NIC_MODE_BRIDGED = "bridged"
 NIC_MODE_ROUTED = "routed"
 NIC_VALID_MODES = frozenset([NIC_MODE_BRIDGED, NIC_MODE_ROUTED])
-NICS_PARAMETER_TYPES = {NIC_MODE: "string", NIC_LINK: "string"}
+NICS_PARAMETER_TYPES = {NIC_MODE: "string", NIC_LINK: "maybe-string"}
 NICC_DEFAULTS = {NIC_MODE: NIC_MODE_BRIDGED, NIC_LINK: DEFAULT_BRIDGE}
 VALUE_AUTO = "auto"
 VALUE_GENERATE = "generate"
