@@ -1,0 +1,6 @@
+"""Makes hvtestutils importable for the hypervisor tests."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

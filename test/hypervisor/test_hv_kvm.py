@@ -1,0 +1,196 @@
+"""Tests of the KVM hypervisor that need no qemu: parameters, accel choice, runtime files."""
+
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ganeti import constants, errors
+from ganeti.hypervisor import hv_kvm
+from ganeti.hypervisor.hv_kvm import accel, runtime
+
+import hvtestutils
+
+KVM = hv_kvm.KVMHypervisor
+
+
+def test_defaults_pass_syntax_check():
+    KVM.CheckParameterSyntax(hvtestutils.KvmParams())
+
+
+@pytest.mark.parametrize("overrides,fragment", [
+    ({"bogus": 1}, "Unknown hypervisor parameter"),
+    ({constants.HV_KVM_ACCEL: "xen"}, "'kvm_accel' must be one of auto, kvm, tcg"),
+    ({constants.HV_BOOT_ORDER: "floppy"}, "'boot_order' must be one of"),
+    ({constants.HV_NIC_TYPE: "pcnet"}, "'nic_type' must be one of"),
+    ({constants.HV_DISK_CACHE: "unsafe"}, "'disk_cache' must be one of"),
+    ({constants.HV_MIGRATION_PORT: 70000}, "'migration_port' must be an integer 1..65535"),
+    ({constants.HV_VNC_BIND_ADDRESS: "myhost"}, "must be an IP address or an absolute path"),
+    ({constants.HV_VNC_PASSWORD_FILE: "vncpw"}, "'vnc_password_file' must be an absolute path"),
+    ({constants.HV_KERNEL_PATH: "", constants.HV_INITRD_PATH: "/boot/initrd"}, "needs a kernel_path"),
+    ({constants.HV_BOOT_ORDER: "cdrom"}, "needs a cdrom_image_path"),
+    ({constants.HV_VNC_TLS: True}, "vnc_tls needs a vnc_bind_address"),
+    ({constants.HV_VNC_BIND_ADDRESS: "0.0.0.0", constants.HV_VNC_X509: "/etc/x509"}, "need vnc_tls"),
+    ({constants.HV_VNC_BIND_ADDRESS: "0.0.0.0", constants.HV_VNC_TLS: True,
+      constants.HV_VNC_X509_VERIFY: True}, "vnc_x509_verify needs a vnc_x509_path"),
+    ({constants.HV_SECURITY_MODEL: "user"}, "needs a security_domain"),
+    ({constants.HV_SECURITY_DOMAIN: "kvm"}, "only used with security model 'user'"),
+    ({constants.HV_KVM_FLAG: "disabled", constants.HV_KVM_ACCEL: "kvm"}, "conflicts"),
+])
+def test_syntax_errors(overrides, fragment):
+    with pytest.raises(errors.HypervisorError) as err:
+        KVM.CheckParameterSyntax(hvtestutils.KvmParams(**overrides))
+    assert fragment in str(err.value)
+
+
+def test_global_params_refused_at_instance_level():
+    KVM.CheckInstanceParameterSyntax({constants.HV_ACPI: False})
+    for name in constants.HVC_GLOBALS:
+        with pytest.raises(errors.OpPrereqError, match="global"):
+            KVM.CheckInstanceParameterSyntax({name: 1})
+
+
+def test_validate_rerooted_vnc_password_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANETI_ROOTDIR", str(tmp_path))
+    params = hvtestutils.KvmParams(**{constants.HV_KERNEL_PATH: "",
+                                      constants.HV_VNC_PASSWORD_FILE: "/etc/ganeti/vnc-pw"})
+    with pytest.raises(errors.HypervisorError, match="'vnc_password_file' must exist"):
+        KVM().ValidateParameters(params)
+    (tmp_path / "etc" / "ganeti").mkdir(parents=True)
+    (tmp_path / "etc" / "ganeti" / "vnc-pw").write_text("pw\n")
+    KVM().ValidateParameters(params)
+
+
+def test_validate_security_domain_user():
+    params = hvtestutils.KvmParams(**{constants.HV_KERNEL_PATH: "",
+                                      constants.HV_SECURITY_MODEL: "user",
+                                      constants.HV_SECURITY_DOMAIN: "no-such-user-here"})
+    with pytest.raises(errors.HypervisorError, match="Unknown security domain"):
+        KVM().ValidateParameters(params)
+
+
+@pytest.fixture
+def no_probe(monkeypatch):
+    """Replace the KVM probe; returns the list of calls made to it."""
+    calls = []
+
+    def _Probe():
+        calls.append(1)
+        return False, "probe says no"
+    monkeypatch.setattr(accel, "ProbeKvm", _Probe)
+    monkeypatch.setattr(accel, "_cache", {})
+    return calls
+
+
+def test_accel_choice(no_probe, caplog):
+    assert accel.ChooseAccel("tcg") == "tcg"
+    assert accel.ChooseAccel("kvm") == "kvm"
+    assert no_probe == []
+    with caplog.at_level(logging.WARNING):
+        assert accel.ChooseAccel("auto") == "tcg"
+        assert accel.ChooseAccel("auto") == "tcg"
+    assert no_probe == [1]  # probed once per process
+    assert "falling back to TCG: probe says no" in caplog.text
+
+
+def test_kvm_flag_maps_onto_accel(no_probe):
+    choose = KVM._ChooseAccel
+    assert choose({constants.HV_KVM_ACCEL: "auto", constants.HV_KVM_FLAG: "enabled"}) == "kvm"
+    assert choose({constants.HV_KVM_ACCEL: "auto", constants.HV_KVM_FLAG: "disabled"}) == "tcg"
+    assert choose({constants.HV_KVM_ACCEL: "tcg", constants.HV_KVM_FLAG: "enabled"}) == "tcg"
+    assert no_probe == []
+
+
+def test_probe_on_this_host_answers():
+    usable, reason = accel.ProbeKvm()
+    assert isinstance(usable, bool) and reason
+    if not os.path.exists(accel.KVM_DEVICE):
+        assert not usable
+
+
+def test_spec_round_trip():
+    inst = hvtestutils.MakeInstance(nics=[hvtestutils.Nic("aa:00:00:00:00:01", ip="192.0.2.9")],
+                                    network_port=5901)
+    spec = runtime.StartSpec.FromInstance(inst, [])
+    assert spec.nics == [{"mac": "aa:00:00:00:00:01", "ip": "192.0.2.9", "mode": "bridged",
+                          "link": "br0"}]
+    assert runtime.StartSpec.FromDict(spec.ToDict()) == spec
+    with pytest.raises(errors.HypervisorError, match="Malformed"):
+        runtime.StartSpec.FromDict({"name": "x"})
+
+
+def test_socket_path_limit():
+    paths = runtime.RuntimePaths("/" + "x" * 100, "inst1")
+    with pytest.raises(errors.HypervisorError, match="Socket path too long"):
+        paths.Prepare()
+
+
+@pytest.fixture
+def run_dir():
+    path = hvtestutils.ShortTempDir()
+    yield path
+    hvtestutils.RemoveTree(path)
+
+
+def _FakeQemu(reaper, name):
+    """A process whose command line names an instance, as qemu's does."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "-name", name])
+    reaper.Add(proc.pid)
+    return proc.pid
+
+
+def test_find_pid_checks_the_command_line(run_dir, reaper):
+    paths = runtime.RuntimePaths(run_dir, "inst1")
+    paths.Prepare()
+    with open(paths.pidfile, "w") as fh:
+        fh.write("%d\n" % os.getpid())  # alive, but not this instance's qemu
+    assert runtime.FindPid(paths) == 0
+    pid = _FakeQemu(reaper, "inst1")
+    with open(paths.pidfile, "w") as fh:
+        fh.write("%d\n" % pid)
+    assert runtime.FindPid(paths) == pid
+
+
+def test_start_refuses_running_and_stop_cleans_powered_off(run_dir, reaper):
+    hv = KVM(run_dir=run_dir)
+    inst = hvtestutils.MakeInstance(name="inst1")
+    paths = runtime.RuntimePaths(run_dir, "inst1")
+    paths.Prepare()
+    pid = _FakeQemu(reaper, "inst1")
+    with open(paths.pidfile, "w") as fh:
+        fh.write("%d\n" % pid)
+    runtime.WriteRuntime(paths, runtime.StartSpec.FromInstance(inst, []), "tcg", ["qemu"], 0.0)
+    assert hv.ListInstances() == ["inst1"]
+    assert hv.GetInstanceInfo("inst1")[:4] == ("inst1", pid, 128, 1)
+    with pytest.raises(errors.HypervisorError, match="already running"):
+        hv.StartInstance(inst, [])
+    reaper.KillAll()
+    assert hv.ListInstances() == [] and hv.GetInstanceInfo("inst1") is None
+    hv.StopInstance(inst)  # the guest had powered off: only cleanup
+    assert not os.path.exists(paths.runtime)
+    with pytest.raises(errors.HypervisorError, match="not running"):
+        hv.StopInstance(inst)
+    with pytest.raises(errors.HypervisorError, match="not running"):
+        hv.RebootInstance(inst)
+
+
+def test_console_kinds():
+    hv = KVM(run_dir="/run/kvm")
+    inst = hvtestutils.MakeInstance(name="inst1", network_port=5905)
+    serial = hv.GetInstanceConsole(inst, hvtestutils.KvmParams(), {})
+    assert serial["kind"] == constants.CONS_SSH and serial["host"] == "node1.example.com"
+    assert serial["command"][-1] == "UNIX-CONNECT:/run/kvm/ctrl/inst1.serial"
+    vnc = hv.GetInstanceConsole(inst, hvtestutils.KvmParams(
+        **{constants.HV_SERIAL_CONSOLE: False, constants.HV_VNC_BIND_ADDRESS: "0.0.0.0"}), {})
+    assert (vnc["kind"], vnc["host"], vnc["port"], vnc["display"]) == \
+        (constants.CONS_VNC, "node1.example.com", 5905, 5)
+    msg = hv.GetInstanceConsole(inst, hvtestutils.KvmParams(**{constants.HV_SERIAL_CONSOLE: False}), {})
+    assert msg["kind"] == constants.CONS_MESSAGE
+
+
+def test_routed_nic_without_ip_refused(run_dir, no_probe):
+    inst = hvtestutils.MakeInstance(nics=[hvtestutils.Nic("aa:00:00:00:00:01", "routed", "")])
+    with pytest.raises(errors.HypervisorError, match="routed but has no IP"):
+        KVM(run_dir=run_dir).StartInstance(inst, [])
