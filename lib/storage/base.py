@@ -178,9 +178,16 @@ class BlockDev:
                           constants.LDS_OKAY)
 
     def CombinedSyncStatus(self) -> SyncStatus:
-        """Status of this device merged with its children's (worst wins)."""
+        """Status of this device merged with its children's (worst wins).
+
+        A child that cannot be found counts as a faulty, degraded disk.
+        """
         status = self.GetSyncStatus()
         for child in self._children:
+            if not child.attached and not child.Attach():
+                status.is_degraded = True
+                status.ldisk_status = constants.LDS_FAULTY
+                continue
             cstat = child.CombinedSyncStatus()
             status.is_degraded = status.is_degraded or cstat.is_degraded
             status.ldisk_status = max(status.ldisk_status, cstat.ldisk_status)

@@ -224,15 +224,15 @@ class DRBD8(base.BlockDev):
             raise errors.BlockDeviceError("Cannot parse size %r of %s" % (out, self.dev_path)) from err
 
     def GetSyncStatus(self) -> base.SyncStatus:
-        """Degraded unless connected with both disks up to date.
+        """Degraded unless both disks are up to date (the peer's reads DUnknown when cut off).
 
-        The local disk is okay when up to date, faulty when diskless, and of
-        unknown health while it is being resynchronised or out of contact.
+        An online verify (VerifyS/VerifyT) keeps both up to date and is not
+        degraded. The local disk is okay when up to date, faulty when
+        diskless, and of unknown health while it is being resynchronised.
         """
         self._CheckAttached("query")
         status = self._Status()
-        degraded = not (status.is_connected and status.is_disk_uptodate
-                        and status.is_peer_uptodate)
+        degraded = not (status.is_disk_uptodate and status.is_peer_uptodate)
         if status.is_disk_uptodate:
             ldisk = constants.LDS_OKAY
         elif status.is_diskless:

@@ -32,18 +32,19 @@ _MISSING_PV_NAMES = ("[unknown]", "unknown device")
 _DEVICE_RE = re.compile(r"^(.*)\((\d+)\)$")
 
 
-def _CheckName(kind: str, name: Any) -> str:
+def _CheckName(kind: str, name: Any,
+               error_cls: type[errors.GenericError] = errors.BlockDeviceError) -> str:
     if (not isinstance(name, str) or not _NAME_RE.match(name) or name in (".", "..")
             or len(name) > _NAME_MAX):
-        raise errors.BlockDeviceError("Invalid %s name %r: use letters, digits and +_.- (not"
-                                      " starting with '-'), at most %d characters"
-                                      % (kind, name, _NAME_MAX))
+        raise error_cls("Invalid %s name %r: use letters, digits and +_.- (not starting with"
+                        " '-'), at most %d characters" % (kind, name, _NAME_MAX))
     return name
 
 
-def ValidateVGName(name: Any) -> str:
+def ValidateVGName(name: Any,
+                   error_cls: type[errors.GenericError] = errors.BlockDeviceError) -> str:
     """Return name if LVM accepts it as a volume group name."""
-    return _CheckName("volume group", name)
+    return _CheckName("volume group", name, error_cls)
 
 
 def ValidateLVName(name: Any) -> str:
@@ -121,7 +122,8 @@ def GetPVInfo(vg_names: Iterable[str] | None = None, pv_names: Iterable[str] | N
               filter_allocatable: bool = False) -> list[PVInfo]:
     """The PVs (of the given VGs, or all), optionally only allocatable ones."""
     args = [ValidatePVName(n) for n in pv_names or ()]
-    wanted_vgs = set(ValidateVGName(v) for v in vg_names) if vg_names is not None else None
+    wanted_vgs = (set(ValidateVGName(v, errors.StorageError) for v in vg_names)
+                  if vg_names is not None else None)
     result = []
     for row in _RunList("pvs", _PV_FIELDS, args):
         name, vg_name, size, free, used, attr = row
@@ -166,7 +168,7 @@ _VG_FIELDS = ("vg_name", "vg_size", "vg_free", "vg_attr", "pv_count", "lv_count"
 
 def GetVGInfo(vg_names: Iterable[str] | None = None) -> list[VGInfo]:
     """The named VGs (all when None); a named VG that does not exist is an error."""
-    args = [ValidateVGName(v) for v in vg_names or ()]
+    args = [ValidateVGName(v, errors.StorageError) for v in vg_names or ()]
     result = []
     for name, size, free, attr, pv_count, lv_count in _RunList("vgs", _VG_FIELDS, args):
         result.append(VGInfo(name, _Number(size, "vg_size", "vgs"), _Number(free, "vg_free", "vgs"),
@@ -228,7 +230,7 @@ def ListLogicalVolumes(vg_names: Iterable[str] | None = None, lv_path: str | Non
     lvs prints one line per segment when a segment field (devices) is asked
     for, so lines of the same LV are merged here.
     """
-    args = [ValidateVGName(v) for v in vg_names or ()]
+    args = [ValidateVGName(v, error_cls) for v in vg_names or ()]
     if lv_path is not None:
         args.append(lv_path)
     merged: dict[tuple[str, str], LVInfo] = {}
@@ -263,7 +265,7 @@ def FixVGConsistency(vg_name: str) -> list[str]:
     first, instead of this node silently destroying them with --force.
     Returns the messages LVM printed.
     """
-    ValidateVGName(vg_name)
+    ValidateVGName(vg_name, errors.StorageError)
     result = base.RunChecked(["vgreduce", "--removemissing", vg_name],
                              "Removing missing PVs from VG %s" % vg_name, errors.StorageError,
                              timeout=LVM_TIMEOUT)

@@ -86,16 +86,27 @@ def recorded(monkeypatch) -> RecordedRunner:
     return runner
 
 
+class ProcDrbd:
+    """A stand-in /proc/drbd file whose content a test switches between states."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def Use(self, name: str) -> None:
+        """Copy a recorded /proc/drbd from test/storage/data."""
+        shutil.copyfile(os.path.join(DATA_DIR, name), self.path)
+
+    def Write(self, text: str) -> None:
+        with open(self.path, "w") as fh:
+            fh.write(text)
+
+
 @pytest.fixture
-def proc_drbd(tmp_path, monkeypatch) -> Callable[[str], None]:
-    """Point the DRBD code at a /proc/drbd copy; call it with a data file name to switch."""
-    path = str(tmp_path / "proc_drbd")
-    monkeypatch.setattr(drbd_info, "DRBD_STATUS_FILE", path)
-
-    def _Use(name: str) -> None:
-        shutil.copyfile(os.path.join(DATA_DIR, name), path)
-
-    return _Use
+def proc_drbd(tmp_path, monkeypatch) -> ProcDrbd:
+    """Point the DRBD code at a ProcDrbd file instead of /proc/drbd."""
+    proc = ProcDrbd(str(tmp_path / "proc_drbd"))
+    monkeypatch.setattr(drbd_info, "DRBD_STATUS_FILE", proc.path)
+    return proc
 
 
 @pytest.fixture
