@@ -46,9 +46,13 @@ def RemoveTree(path: str) -> None:
 
 
 def EnsureGuest() -> tuple[str, str] | None:
-    """Build (once) and return (kernel, initrd) of the test guest, or None if impossible."""
+    """Build (once) and return (kernel, initrd) of the test guest, or None if impossible.
+
+    The kernel is the uncompressed vmlinux (PVH boot: about 3 s to userspace
+    under TCG instead of 7 s for the bzImage).
+    """
     tool = os.path.join(TOP, "tools", "build-test-guest")
     res = subprocess.run([tool, GUEST_DIR], capture_output=True, text=True)
     if res.returncode != 0:
         return None
-    return os.path.join(GUEST_DIR, "vmlinuz"), os.path.join(GUEST_DIR, "initrd.img")
+    return os.path.join(GUEST_DIR, "vmlinux"), os.path.join(GUEST_DIR, "initrd.img")

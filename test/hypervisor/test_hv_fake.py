@@ -1,11 +1,10 @@
 """Tests of the fake hypervisor (state files under a per-node directory)."""
 
+import hvtestutils
 import pytest
 
 from ganeti import constants, errors
 from ganeti.hypervisor import hv_fake
-
-import hvtestutils
 
 
 @pytest.fixture

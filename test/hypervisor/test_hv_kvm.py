@@ -5,13 +5,12 @@ import os
 import subprocess
 import sys
 
+import hvtestutils
 import pytest
 
 from ganeti import constants, errors
 from ganeti.hypervisor import hv_kvm
 from ganeti.hypervisor.hv_kvm import accel, runtime
-
-import hvtestutils
 
 KVM = hv_kvm.KVMHypervisor
 

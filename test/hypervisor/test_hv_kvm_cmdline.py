@@ -1,12 +1,11 @@
 """Tests of the qemu command line built for the main parameter combinations."""
 
+import hvtestutils
 import pytest
 
 from ganeti import constants, errors, objects
 from ganeti.hypervisor.hv_kvm import cmdline
 from ganeti.hypervisor.hv_kvm.runtime import RuntimePaths, StartSpec
-
-import hvtestutils
 
 PATHS = RuntimePaths("/run/kvm", "inst1")
 

@@ -5,11 +5,10 @@ import os
 import random
 import subprocess
 
+import hvtestutils
 import pytest
 
 from ganeti.hypervisor.hv_kvm import netdev
-
-import hvtestutils
 
 IFUP = os.path.join(hvtestutils.TOP, "tools", "kvm-ifup")
 

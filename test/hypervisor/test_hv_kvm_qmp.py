@@ -5,11 +5,10 @@ import os
 import socket
 import threading
 
+import hvtestutils
 import pytest
 
 from ganeti.hypervisor.hv_kvm import qmp
-
-import hvtestutils
 
 GREETING = {"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0}}, "capabilities": []}}
 
