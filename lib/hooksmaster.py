@@ -75,7 +75,7 @@ class HooksMaster:
             if fail_msg:
                 self.log_warning("Communication failure to node %s: %s", node, fail_msg)
                 continue
-            for script, status, output in res.payload if hasattr(res, "payload") else res.data:
+            for script, status, output in res.payload or []:
                 if status == constants.HKR_FAIL:
                     if phase == constants.HOOKS_PHASE_PRE:
                         failures.append((node, script, output))

@@ -2,10 +2,14 @@
 
 Lock acquisition follows the 2.1 design's retry strategy: every attempt to
 take all of an LU's locks has a timeout; when it expires, everything is
-released, the job waits a little and tries again with a longer timeout, and
-after a few attempts it blocks. So an operation that wants many locks never
-sits on some of them while waiting for the rest (the design's inst1..inst4
-demonstration), and every LU gets this without doing anything.
+released, the strategy pauses and the next attempt has a longer timeout,
+and after a few attempts it blocks. So an operation that wants many locks
+never sits on some of them while waiting for the rest (the design's
+inst1..inst4 demonstration), and every LU gets this without doing anything.
+
+Each level is first tried without waiting; only if that fails is the job
+told it is waiting (OpExecCbBase.NotifyWaiting), so a job whose locks are
+free goes straight from queued to running.
 """
 
 from __future__ import annotations
@@ -22,13 +26,17 @@ class LockAcquireTimeout(Exception):
 
 
 class OpExecCbBase:
-    """What the processor needs from whoever runs it (the job queue).
+    """What the processor tells whoever runs it (the job queue) about an opcode.
 
-    NotifyStart: all locks are held, the opcode is now running.
+    NotifyWaiting: a lock is busy, the opcode now waits for it.
+    NotifyStart: all locks are held, the LU is about to check and execute.
     Feedback(*args): a log message ((msg) or (type, msg)) for the job log.
-    CheckCancel: raise if the job was cancelled while waiting for locks.
+    CheckCancel: raise to abort while waiting for locks (cancel, shutdown).
     SubmitManyJobs(jobs): submit follow-up jobs, returns their results.
     """
+
+    def NotifyWaiting(self) -> None:
+        pass
 
     def NotifyStart(self) -> None:
         pass
@@ -40,18 +48,18 @@ class OpExecCbBase:
         pass
 
     def SubmitManyJobs(self, jobs: list) -> list:
-        raise NotImplementedError
+        raise errors.ProgrammerError("This processor cannot submit jobs")
 
 
 class Processor:
-    """Executes opcodes; one Processor per job (ec_id is the job id)."""
+    """Executes opcodes; one Processor per job (ec_id, the job id, scopes reservations)."""
 
     def __init__(self, context: Any, ec_id: Any,
                  strategy_factory: Callable[[], Any] | None = None):
         self.context = context
         self._ec_id = ec_id
         self._cbs: OpExecCbBase | None = None
-        self.rpc = context.rpc
+        self.rpc = getattr(context, "rpc", None)
         self._strategy_factory = strategy_factory or locking.LockAttemptTimeoutStrategy
 
     # --- logging, as LUs call it ------------------------------------------
@@ -79,6 +87,12 @@ class Processor:
     def GetECId(self) -> Any:
         return self._ec_id
 
+    def SubmitManyJobs(self, jobs: list) -> list:
+        """For LUs that hand work on to new jobs."""
+        if self._cbs is None:
+            raise errors.ProgrammerError("No job queue to submit jobs to")
+        return self._cbs.SubmitManyJobs(jobs)
+
     # --- execution ----------------------------------------------------------
     def ExecOpCode(self, op: Any, cbs: OpExecCbBase | None = None) -> Any:
         """Run op's LU to completion and return its result."""
@@ -91,17 +105,16 @@ class Processor:
                 try:
                     return self._ExecOnce(op, lu_class, timeout)
                 except LockAcquireTimeout:
-                    logging.info("Could not get the locks of %s within %ss, retrying",
+                    logging.info("Could not get the locks of %s within %.1fs, retrying",
                                  op.OP_ID, timeout)
-                    if cbs:
-                        cbs.CheckCancel()
         finally:
             self._cbs = None
-            drop = getattr(self.context.cfg, "DropECReservations", None)
-            if drop:
+            drop = getattr(getattr(self.context, "cfg", None), "DropECReservations", None)
+            if drop is not None and self._ec_id is not None:
                 drop(self._ec_id)
 
     def _ExecOnce(self, op: Any, lu_class: type, timeout: float | None) -> Any:
+        """One attempt: all locks within timeout (None: wait as long as needed), then run."""
         deadline = None if timeout is None else time.monotonic() + timeout
 
         def _Remaining() -> float | None:
@@ -122,41 +135,64 @@ class Processor:
     def _Acquire(self, level: int, names: Any, shared: bool, timeout: float | None) -> Any:
         if self._cbs:
             self._cbs.CheckCancel()
-        acquired = self.context.glm.acquire(level, names, shared=int(bool(shared)),
-                                            timeout=timeout)
+        glm = self.context.glm
+        shared = int(bool(shared))
+        acquired = glm.acquire(level, names, shared=shared, timeout=0)
+        if acquired is None and timeout != 0:
+            if self._cbs:
+                self._cbs.NotifyWaiting()
+            acquired = glm.acquire(level, names, shared=shared, timeout=timeout)
         if acquired is None:
             raise LockAcquireTimeout()
         return acquired
 
     def _LockAndExecLU(self, lu: Any, level: int, remaining: Callable[[], float | None]) -> Any:
+        """Take the locks of level and the levels after it, then run the LU.
+
+        lu.add_locks[level] are created (held) instead of acquired, and
+        lu.remove_locks[level] are deleted once the LU has run (instance and
+        node additions and removals).
+        """
         if level not in locking.LEVELS:
             if self._cbs:
                 self._cbs.NotifyStart()
             return self._ExecLU(lu)
-        lu.DeclareLocks(level)
-        if level not in lu.needed_locks:
-            return self._LockAndExecLU(lu, level + 1, remaining)
-        self._Acquire(level, lu.needed_locks[level], lu.share_locks.get(level, 0), remaining())
+        glm = self.context.glm
+        adding = level in lu.add_locks
+        if adding:
+            glm.add(level, lu.add_locks[level], acquired=1, shared=lu.share_locks.get(level, 0))
+        else:
+            lu.DeclareLocks(level)
+            if level in lu.needed_locks:
+                self._Acquire(level, lu.needed_locks[level], lu.share_locks.get(level, 0),
+                              remaining())
         try:
-            return self._LockAndExecLU(lu, level + 1, remaining)
+            result = self._LockAndExecLU(lu, level + 1, remaining)
+            if level in lu.remove_locks:
+                glm.remove(level, lu.remove_locks[level])
+            return result
         finally:
-            if self.context.glm.is_owned(level):
-                self.context.glm.release(level)
+            if glm.is_owned(level):
+                glm.release(level)
 
     def _ExecLU(self, lu: Any) -> Any:
-        hm = hooksmaster.HooksMaster(self.rpc.call_hooks_runner, lu, self.LogWarning)
         lu.CheckPrereq()
         if getattr(lu.op, "dry_run", False):
+            self.LogInfo("Dry-run mode requested, not executing the operation")
             return lu.dry_run_result
-        hm.RunPhase(constants.HOOKS_PHASE_PRE)
+        if lu.HPATH is None:
+            return lu.Exec(self.Log)
+        hm = hooksmaster.HooksMaster(self.rpc.call_hooks_runner, lu, self.LogWarning)
+        h_results = hm.RunPhase(constants.HOOKS_PHASE_PRE)
+        lu.HooksCallBack(constants.HOOKS_PHASE_PRE, h_results, self.Log, None)
         cfg = self.context.cfg
-        writes_before = getattr(cfg, "write_count", 0)
+        writes_before = cfg.write_count
         try:
             result = lu.Exec(self.Log)
             h_results = hm.RunPhase(constants.HOOKS_PHASE_POST)
             return lu.HooksCallBack(constants.HOOKS_PHASE_POST, h_results, self.Log, result)
         finally:
-            if lu.HPATH is not None and getattr(cfg, "write_count", 0) != writes_before:
+            if cfg.write_count != writes_before:
                 try:
                     hm.RunConfigUpdate()
                 except errors.GenericError as err:

@@ -42,6 +42,9 @@ class LogicalUnit:
         self.needed_locks: dict[int, Any] | None = None
         self.share_locks = dict.fromkeys(locking.LEVELS, 0)
         self.recalculate_locks: dict[int, str] = {}
+        # Locks the processor creates (held) instead of acquiring, and deletes after Exec.
+        self.add_locks: dict[int, Any] = {}
+        self.remove_locks: dict[int, Any] = {}
         self.dry_run_result: Any = None
         self.LogWarning = processor.LogWarning
         self.LogInfo = processor.LogInfo
