@@ -5,7 +5,9 @@ A file disk is a sparse file under the cluster's file storage directory
 module comes over RPC, so each one is resolved (symlinks and "..") and refused
 with FileStoragePathError unless it lies strictly inside an allowed directory;
 files are then opened with O_NOFOLLOW so that a symlink planted afterwards is
-not followed either.
+not followed either. Paths arrive as config.data holds them and are re-rooted
+here with pathutils.Prefix (a no-op on a real node), so that each node of a
+virtual cluster keeps its own files.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import errno
 import os
 from typing import Any, Iterable, Sequence
 
-from ganeti import constants, errors
+from ganeti import constants, errors, pathutils
 from ganeti.storage import base
 
 _MIB = 1024 * 1024
@@ -34,13 +36,24 @@ def _IsBelow(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
+def _IsForbidden(path: str) -> bool:
+    return path in _FORBIDDEN_EXACT or any(_IsBelow(path, tree) for tree in _FORBIDDEN_TREES)
+
+
+def _Reroot(path: Any, what: str) -> str:
+    """The node-local form of a config path, refusing relative paths and NUL bytes."""
+    if not isinstance(path, str) or not os.path.isabs(path):
+        raise errors.FileStoragePathError("%s %r is not an absolute path" % (what, path))
+    if "\0" in path:
+        raise errors.FileStoragePathError("%s %r contains a NUL byte" % (what, path))
+    return pathutils.Prefix(path)
+
+
 def CheckAllowedDir(dirname: str) -> str:
     """Resolve one allowed file storage directory, refusing system directories."""
-    if not isinstance(dirname, str) or not os.path.isabs(dirname):
-        raise errors.FileStoragePathError("File storage directory %r is not an absolute path"
-                                          % (dirname,))
-    real = os.path.realpath(dirname)
-    if real in _FORBIDDEN_EXACT or any(_IsBelow(real, tree) for tree in _FORBIDDEN_TREES):
+    local = _Reroot(dirname, "File storage directory")
+    real = os.path.realpath(local)
+    if _IsForbidden(os.path.normpath(dirname)) or _IsForbidden(real):
         raise errors.FileStoragePathError("%r (%s) cannot be a file storage directory"
                                           % (dirname, real))
     return real
@@ -52,14 +65,10 @@ def CheckFileStoragePath(path: str, allowed_dirs: Iterable[str]) -> str:
     Symlinks anywhere in the path (including the last component) and ".."
     are resolved before comparing, so neither can lead outside.
     """
-    if not isinstance(path, str) or not os.path.isabs(path):
-        raise errors.FileStoragePathError("File storage path %r is not absolute" % (path,))
-    if "\0" in path:
-        raise errors.FileStoragePathError("File storage path %r contains a NUL byte" % (path,))
+    real = os.path.realpath(_Reroot(path, "File storage path"))
     roots = [CheckAllowedDir(d) for d in allowed_dirs]
     if not roots:
         raise errors.FileStoragePathError("No file storage directory is configured on this node")
-    real = os.path.realpath(path)
     for root in roots:
         if real != root and _IsBelow(real, root):
             return real
@@ -83,7 +92,7 @@ class FileStorage(base.BlockDev):
 
     @classmethod
     def DevicePath(cls, unique_id: Sequence[Any]) -> str:
-        return unique_id[1]
+        return pathutils.Prefix(unique_id[1])
 
     @classmethod
     def Create(cls, unique_id: Sequence[Any], children: Sequence[base.BlockDev], size: int,

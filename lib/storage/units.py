@@ -73,7 +73,8 @@ class FileStorageUnits(_StorageType):
     STORAGE_TYPE = constants.ST_FILE
 
     def __init__(self, paths: Iterable[str]):
-        self._paths = [filestorage.CheckAllowedDir(p) for p in paths]
+        self._dirs = list(paths)  # as config.data has them; re-rooted by filestorage
+        self._paths = [filestorage.CheckAllowedDir(p) for p in self._dirs]
 
     @staticmethod
     def _UsedBytes(path: str) -> int:
@@ -95,8 +96,9 @@ class FileStorageUnits(_StorageType):
 
     def _Units(self, name: str | None) -> list[dict[str, Any]]:
         units = []
+        wanted = filestorage.CheckAllowedDir(name) if name is not None else None
         for path in self._paths:
-            if name is not None and os.path.realpath(name) != path:
+            if wanted is not None and wanted != path:
                 continue
             try:
                 st = os.statvfs(path)
@@ -114,11 +116,11 @@ class FileStorageUnits(_StorageType):
 
     def CreateDir(self, path: str) -> str:
         """Create an instance's directory inside one of these directories."""
-        return filestorage.CreateFileStorageDir(path, self._paths)
+        return filestorage.CreateFileStorageDir(path, self._dirs)
 
     def RemoveDir(self, path: str) -> None:
         """Remove an (empty) instance directory inside one of these directories."""
-        filestorage.RemoveFileStorageDir(path, self._paths)
+        filestorage.RemoveFileStorageDir(path, self._dirs)
 
 
 class LvmPvUnits(_StorageType):

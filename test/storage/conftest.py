@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from ganeti import utils
+from ganeti import objects, pathutils, utils
 from ganeti.storage import drbd_info
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
@@ -19,19 +19,6 @@ DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 def ReadData(name: str) -> str:
     with open(os.path.join(DATA_DIR, name)) as fh:
         return fh.read()
-
-
-@dataclasses.dataclass
-class StandInDisk:
-    """The attributes of objects.Disk that ganeti.storage reads (see doc/hacking.md)."""
-
-    dev_type: str
-    logical_id: Any
-    size: int
-    children: list = dataclasses.field(default_factory=list)
-    physical_id: Any = None
-    iv_name: str = "disk/0"
-    mode: str = "rw"
 
 
 @dataclasses.dataclass
@@ -78,6 +65,12 @@ class RecordedRunner:
         return [c for c in self.calls if c[0] == program]
 
 
+@pytest.fixture(autouse=True)
+def _real_node_root(monkeypatch):
+    """Storage tests run as a real node (paths not re-rooted) unless they say otherwise."""
+    monkeypatch.delenv(pathutils.ROOT_ENV, raising=False)
+
+
 @pytest.fixture
 def recorded(monkeypatch) -> RecordedRunner:
     """utils.RunCmd replaced by a RecordedRunner for the test's duration."""
@@ -115,9 +108,17 @@ def read_data() -> Callable[[str], str]:
     return ReadData
 
 
+def MakeDisk(dev_type: str, logical_id: Any, size: int, children: list | None = None,
+             physical_id: Any = None) -> objects.Disk:
+    """An objects.Disk as the master would send it."""
+    return objects.Disk(dev_type=dev_type, logical_id=list(logical_id), size=size,
+                        children=children or [], iv_name="disk/0",
+                        physical_id=list(physical_id) if physical_id else None)
+
+
 @pytest.fixture
-def stand_in_disk() -> type[StandInDisk]:
-    return StandInDisk
+def make_disk() -> Callable[..., objects.Disk]:
+    return MakeDisk
 
 
 # --- real LVM on loop devices ------------------------------------------------
