@@ -1,0 +1,33 @@
+"""Fixtures for the HTTP layer: certificates and in-process servers on loopback."""
+
+import pytest
+import testutils
+
+from ganeti.http import server
+from ganeti.utils import x509
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory):
+    """Two unrelated key+certificate files: (cluster, other)."""
+    base = tmp_path_factory.mktemp("certs")
+    paths = (str(base / "cluster.pem"), str(base / "other.pem"))
+    for path in paths:
+        x509.GenerateSelfSignedSslCert(path, "cluster.example.com")
+    return paths
+
+
+@pytest.fixture
+def make_server():
+    """Start HttpServer(handler, ...) on a random loopback address and port."""
+    servers = []
+
+    def _Make(handler, **kwargs):
+        srv = server.HttpServer(handler, testutils.RandomLoopbackNet() + ".1", 0, **kwargs)
+        srv.Start()
+        servers.append(srv)
+        return srv
+
+    yield _Make
+    for srv in servers:
+        assert srv.Stop(5), "server did not stop"
