@@ -67,6 +67,7 @@ OS_SCRIPTS = frozenset([OS_SCRIPT_CREATE, OS_SCRIPT_IMPORT, OS_SCRIPT_EXPORT, OS
 OS_API_FILE = "ganeti_api_version"
 OS_VARIANTS_FILE = "variants.list"
 OS_VARIANT_SEP = "+"
+OS_VALID_STATUS = "VALID"
 
 # --- cluster and node ------------------------------------------------------
 DEFAULT_BRIDGE = "xen-br0"
