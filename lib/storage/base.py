@@ -198,6 +198,7 @@ class BlockDev:
                 status.estimated_time = max(status.estimated_time or 0, cstat.estimated_time)
         return status
 
-    def _CheckAttached(self, what: str) -> None:
+    def RequireAttached(self, what: str) -> None:
+        """Attach if needed; raise BlockDeviceError naming the action if the device is not there."""
         if not self.attached and not self.Attach():
             raise errors.BlockDeviceError("Cannot %s %r: device is not set up" % (what, self))

@@ -111,7 +111,7 @@ class DRBD8(base.BlockDev):
             raise errors.BlockDeviceError("DRBD minor %d is already in use" % dev._minor)
         data, meta = dev._children
         for child in (data, meta):
-            child._CheckAttached("use for DRBD8")
+            child.RequireAttached("use for DRBD8")
         if meta.GetActualSize() < constants.DRBD_META_SIZE:
             raise errors.BlockDeviceError("Meta device %s of %s is %d MiB, at least %d needed"
                                           % (meta.dev_path, dev.dev_path, meta.GetActualSize(),
@@ -176,12 +176,14 @@ class DRBD8(base.BlockDev):
         """Reconnect to the peer, allowing two primaries during live migration."""
         if not self.has_network:
             raise errors.BlockDeviceError("DRBD %s has no network configuration" % self.dev_path)
-        self._CheckAttached("connect")
+        self.RequireAttached("connect")
         self._AttachNet(self._Commands(), True, multimaster)
 
     def DisconnectNet(self) -> None:
         """Go StandAlone (first step of changing the peer or migration mode)."""
-        self._CheckAttached("disconnect")
+        if not self.has_network:
+            raise errors.BlockDeviceError("DRBD %s has no network configuration" % self.dev_path)
+        self.RequireAttached("disconnect")
         self._Run(self._Commands().DisconnectCmd(self._minor, self._lhost, self._lport,
                                                  self._rhost, self._rport), "Disconnecting")
 
@@ -197,18 +199,18 @@ class DRBD8(base.BlockDev):
 
     def Open(self, force: bool = False) -> None:
         """Become primary; force overrides the peer's data (initial sync)."""
-        self._CheckAttached("open")
+        self.RequireAttached("open")
         self._Run(self._Commands().PrimaryCmd(self._minor, force), "Making primary")
 
     def Close(self) -> None:
-        self._CheckAttached("close")
+        self.RequireAttached("close")
         self._Run(self._Commands().SecondaryCmd(self._minor), "Making secondary")
 
     def Grow(self, amount: int, dryrun: bool = False) -> None:
         """Grow the data LV, then tell DRBD the new size (run on both nodes)."""
         if len(self._children) != 2:
             raise errors.BlockDeviceError("Cannot grow diskless DRBD %s" % self.dev_path)
-        self._CheckAttached("grow")
+        self.RequireAttached("grow")
         self._children[0].Grow(amount, dryrun)
         if dryrun:
             return
@@ -216,7 +218,7 @@ class DRBD8(base.BlockDev):
         self._Run(self._Commands().ResizeCmd(self._minor, self.size), "Resizing")
 
     def GetActualSize(self) -> int:
-        self._CheckAttached("size")
+        self.RequireAttached("size")
         out = self._Run(["blockdev", "--getsize64", self.dev_path], "Reading size")
         try:
             return int(out.strip()) // (1024 * 1024)
@@ -230,7 +232,7 @@ class DRBD8(base.BlockDev):
         degraded. The local disk is okay when up to date, faulty when
         diskless, and of unknown health while it is being resynchronised.
         """
-        self._CheckAttached("query")
+        self.RequireAttached("query")
         status = self._Status()
         degraded = not (status.is_disk_uptodate and status.is_peer_uptodate)
         if status.is_disk_uptodate:

@@ -134,7 +134,7 @@ class FileStorage(base.BlockDev):
 
     def Grow(self, amount: int, dryrun: bool = False) -> None:
         """Extend the file (sparse) by amount MiB; shrinking is refused."""
-        self._CheckAttached("grow")
+        self.RequireAttached("grow")
         if amount <= 0:
             raise errors.BlockDeviceError("Cannot grow %s by %r MiB" % (self.path, amount))
         try:
@@ -155,7 +155,7 @@ class FileStorage(base.BlockDev):
         if len(new_id) != 2 or new_id[0] != self.driver:
             raise errors.BlockDeviceError("Invalid new id %r for %s" % (new_id, self.path))
         new_path = CheckFileStoragePath(new_id[1], self.ctx.file_storage_dirs)
-        self._CheckAttached("rename")
+        self.RequireAttached("rename")
         try:
             os.link(self.path, new_path)  # fails if new_path exists, unlike rename
         except OSError as err:
@@ -166,7 +166,7 @@ class FileStorage(base.BlockDev):
         self.path = self.dev_path = new_path
 
     def GetActualSize(self) -> int:
-        self._CheckAttached("size")
+        self.RequireAttached("size")
         try:
             return os.stat(self.path).st_size // _MIB
         except OSError as err:

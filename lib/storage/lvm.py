@@ -120,7 +120,7 @@ _PV_FIELDS = ("pv_name", "vg_name", "pv_size", "pv_free", "pv_used", "pv_attr")
 
 def GetPVInfo(vg_names: Iterable[str] | None = None, pv_names: Iterable[str] | None = None,
               filter_allocatable: bool = False) -> list[PVInfo]:
-    """The PVs (of the given VGs, or all), optionally only allocatable ones."""
+    """The PVs (of the given VGs, or the named PVs, or all), optionally only allocatable ones."""
     args = [ValidatePVName(n) for n in pv_names or ()]
     wanted_vgs = (set(ValidateVGName(v, errors.StorageError) for v in vg_names)
                   if vg_names is not None else None)
@@ -194,7 +194,7 @@ class LVInfo:
         return self.attributes[4:5] == "a"
 
     @property
-    def open(self) -> bool:
+    def is_open(self) -> bool:
         return self.attributes[5:6] == "o"
 
     @property
@@ -360,7 +360,7 @@ class LogicalVolume(base.BlockDev):
 
     def Assemble(self) -> None:
         """Activate the LV (a no-op for an already active one)."""
-        self._CheckAttached("assemble")
+        self.RequireAttached("assemble")
         base.RunChecked(["lvchange", "-ay", self._lv_path], "Activating LV %s" % self._lv_path,
                         timeout=LVM_TIMEOUT)
 
@@ -373,7 +373,7 @@ class LogicalVolume(base.BlockDev):
 
     def Grow(self, amount: int, dryrun: bool = False) -> None:
         """lvextend by amount MiB; LVM keeps the last segment's stripe layout."""
-        self._CheckAttached("grow")
+        self.RequireAttached("grow")
         if amount <= 0:
             raise errors.BlockDeviceError("Cannot grow %s by %r MiB" % (self._lv_path, amount))
         self._CheckFreeSpace(self.vg_name, amount)
@@ -396,14 +396,17 @@ class LogicalVolume(base.BlockDev):
 
     def SetInfo(self, text: str) -> None:
         """Tag the LV with its owner (LVM tags allow only a few characters)."""
-        self._CheckAttached("tag")
+        self.RequireAttached("tag")
         tag = _TAG_BAD_CHARS.sub("_", text)[:1024].lstrip("-") or "_"
         base.RunChecked(["lvchange", "--addtag", tag, self._lv_path],
                         "Tagging LV %s" % self._lv_path, timeout=LVM_TIMEOUT)
 
     def Snapshot(self, size: int) -> tuple[str, str]:
-        """Make a snapshot LV "<lv>.snap" of size MiB (for exports); returns its id."""
-        self._CheckAttached("snapshot")
+        """Make a snapshot LV "<lv>.snap" of size MiB (for exports); returns its id.
+
+        A snapshot left over from an earlier, interrupted export is removed first.
+        """
+        self.RequireAttached("snapshot")
         snap = LogicalVolume((self.vg_name, self.lv_name + ".snap"), [], size, self.ctx)
         snap.Remove()
         self._CheckFreeSpace(self.vg_name, size)
@@ -413,7 +416,7 @@ class LogicalVolume(base.BlockDev):
         return snap.unique_id
 
     def GetActualSize(self) -> int:
-        self._CheckAttached("size")
+        self.RequireAttached("size")
         return self.size
 
     def GetSyncStatus(self) -> base.SyncStatus:

@@ -247,6 +247,15 @@ def test_grow_dryrun_touches_only_the_lv(recorded, proc_drbd, read_data):
     assert not recorded.Commands("drbdsetup")
 
 
+def test_network_operations_need_a_network(recorded, proc_drbd):
+    proc_drbd.Use("proc_drbd84.txt")
+    dev = _Dev(recorded, 3, net=False, children=False)
+    for action in (dev.DisconnectNet, lambda: dev.AttachNet(False)):
+        with pytest.raises(errors.BlockDeviceError, match="no network configuration"):
+            action()
+    assert recorded.calls == []
+
+
 def test_shutdown_of_unconfigured_minor_is_a_noop(recorded, proc_drbd):
     proc_drbd.Use("proc_drbd84.txt")
     dev = _Dev(recorded, 2)
@@ -311,3 +320,12 @@ def test_no_drbd_module(recorded, proc_drbd):
 def test_invalid_ids(uid):
     with pytest.raises(errors.BlockDeviceError):
         DRBD8(uid, [], 1024, _Ctx())
+
+
+def test_actual_size_from_the_kernel(recorded, proc_drbd):
+    proc_drbd.Use("proc_drbd84.txt")
+    recorded.Add(["blockdev", "--getsize64", "/dev/drbd3"], "21474705408\n")
+    assert _Dev(recorded, 3, children=False).GetActualSize() == 20479
+    recorded.Add(["blockdev", "--getsize64", "/dev/drbd0"], "garbage\n")
+    with pytest.raises(errors.BlockDeviceError, match="Cannot parse size"):
+        _Dev(recorded, 0, children=False).GetActualSize()

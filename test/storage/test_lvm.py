@@ -90,7 +90,7 @@ def test_lvs_merges_segments(recorded, read_data):
     assert not multi.active and (multi.major, multi.minor) == (-1, -1)
     striped = lvs["9c8b7a6f-5e4d-4c3b-a29f-1e0d9c8b7a6f.disk0"]
     assert striped.devices == ("/dev/sdc1", "/dev/sdd1") and striped.active
-    assert not striped.open and lvs["0a4b7f2e-5c1d-4e8a-9b3f-6d2c1e0f9a87.disk0"].open
+    assert not striped.is_open and lvs["0a4b7f2e-5c1d-4e8a-9b3f-6d2c1e0f9a87.disk0"].is_open
     assert not any(lv.degraded for lv in lvs.values())
 
 
