@@ -170,9 +170,10 @@ class ConfigReloader:
 
     def LoadInitial(self) -> ConfigView:
         """Load both files once; errors propagate (the daemon cannot start without them)."""
-        self._processor.SetHmacKey(protocol.ReadHmacKey(self._key_file))
-        view = ConfigView.LoadFile(self._cfg_file)
-        self._processor.SetConfig(view)
+        with self._lock:
+            self._processor.SetHmacKey(protocol.ReadHmacKey(self._key_file))
+            view = ConfigView.LoadFile(self._cfg_file)
+            self._processor.SetConfig(view)
         logging.info("Loaded configuration serial %d (%d nodes, %d instances)",
                      view.serial, len(view.nodes), len(view.instance_names))
         return view

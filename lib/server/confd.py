@@ -41,11 +41,20 @@ def CheckConfd(options: Any, args: list[str]) -> None:
 
 def PrepareConfd(options: Any, _args: list[str]) -> tuple[ConfdProcessor, ConfigReloader,
                                                           ConfdServer]:
-    """Load the configuration and key, and bind the socket, before reporting ready."""
+    """Watch and load the configuration and key, and bind, before reporting ready.
+
+    The watchers start before the first load, so that a change made at any
+    moment after the daemon reports ready (or even during startup) is seen.
+    """
     processor = ConfdProcessor(b"", netutils.GetHostname())
     reloader = ConfigReloader(processor, pathutils.CLUSTER_CONF_FILE, pathutils.CONFD_HMAC_KEY)
-    reloader.LoadInitial()
-    server = ConfdServer(processor, options.bind_address, options.port)
+    reloader.Start()
+    try:
+        reloader.LoadInitial()
+        server = ConfdServer(processor, options.bind_address, options.port)
+    except Exception:
+        reloader.Stop()
+        raise
     return processor, reloader, server
 
 
@@ -55,7 +64,6 @@ def ExecConfd(options: Any, _args: list[str],
     processor, reloader, server = ctx
     signal.signal(signal.SIGUSR1, lambda _sig, _frame: processor.LogStats())
     options.shutdown.OnShutdown(server.Wake)
-    reloader.Start()
     try:
         server.Serve(options.shutdown.event)
     finally:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import signal
 import threading
 import time
 import warnings
@@ -28,6 +29,10 @@ try:
         import pyinotify
 except ImportError:  # pragma: no cover - depends on the interpreter
     pyinotify = None
+
+# Signals a fault in the thread itself raises; all others are left to the main thread.
+_SYNCHRONOUS_SIGNALS = frozenset([signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL,
+                                  signal.SIGABRT, signal.SIGTRAP, signal.SIGSYS])
 
 BACKEND_INOTIFY = "inotify"
 BACKEND_POLL = "poll"
@@ -165,6 +170,10 @@ class FileWatcher:
         return self._check_interval if self._notifier is not None else self._poll_interval
 
     def _Run(self) -> None:
+        # Python runs signal handlers in the main thread only, and only once it
+        # wakes up: a SIGTERM the kernel hands to this thread would leave a
+        # daemon's main thread asleep in recv(). Keep them for the main thread.
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - _SYNCHRONOUS_SIGNALS)
         try:
             while not self._stopping:
                 self._Step()

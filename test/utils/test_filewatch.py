@@ -150,3 +150,21 @@ def test_stop_is_prompt_and_idempotent(tmp_path):
     watcher.Stop()
     watcher.Stop()
     assert time.monotonic() - start < 1.0
+
+
+def test_watcher_thread_leaves_signals_to_the_main_thread(tmp_path):
+    """Else a SIGTERM delivered to the watcher would not wake a daemon blocked in recv()."""
+    import signal
+    masks = []
+    rec = Recorder()
+
+    def callback():
+        masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        rec()
+
+    with filewatch.FileWatcher(str(tmp_path / "f"), callback, poll_interval=0.02,
+                               use_inotify=False):
+        io.WriteFile(str(tmp_path / "f"), "x")
+        rec.WaitFor(1)
+    assert {signal.SIGTERM, signal.SIGINT, signal.SIGUSR1} <= masks[0]
+    assert signal.SIGSEGV not in masks[0]
