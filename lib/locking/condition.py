@@ -63,6 +63,16 @@ class PipeCondition:
         self.acquire = self._lock.acquire
         self.release = self._lock.release
         self._gen: _PipeGeneration | None = None
+        release_save = getattr(self._lock, "_release_save", None)
+        if release_save is not None:
+            self._release_save = release_save
+            self._acquire_restore = self._lock._acquire_restore
+
+    def _release_save(self) -> Any:
+        self._lock.release()
+
+    def _acquire_restore(self, _saved: Any) -> None:
+        self._lock.acquire()
 
     def __enter__(self) -> bool:
         return self._lock.__enter__()
@@ -83,11 +93,12 @@ class PipeCondition:
         if gen is None:
             gen = self._gen = _PipeGeneration()
         gen.waiters += 1
-        self._lock.release()
+        # A reentrant lock must be let go of completely, as threading.Condition does.
+        saved = self._release_save()
         try:
             return gen.wait(timeout)
         finally:
-            self._lock.acquire()
+            self._acquire_restore(saved)
             gen.waiters -= 1
             if not gen.waiters:
                 if gen is self._gen:

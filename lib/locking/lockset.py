@@ -194,11 +194,11 @@ class LockSet:
         names = _NameList(names)
         owned = self._OwnedLocks()
         if owned or self._set_lock.is_owned():
-            foreign = sorted(set(names) - set(owned))
+            foreign = sorted((set(names) - set(owned)) & self._names())
             if foreign:
                 raise errors.LockError("Removing locks of set %s not held by this thread: %s"
                                        % (self.name, ", ".join(foreign)))
-            shared = sorted(n for n in names if not owned[n].is_owned(shared=0))
+            shared = sorted(n for n in names if n in owned and not owned[n].is_owned(shared=0))
             if shared:
                 raise errors.LockError("Removing locks of set %s held shared: %s" %
                                        (self.name, ", ".join(shared)))

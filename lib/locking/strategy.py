@@ -13,6 +13,8 @@ import random
 import time
 from typing import Callable
 
+from ganeti import errors
+
 
 class LockAttemptTimeoutStrategy:
     """The schedule of lock-acquire timeouts for one operation.
@@ -31,7 +33,7 @@ class LockAttemptTimeoutStrategy:
                  sleep_fn: Callable[[float], None] = time.sleep,
                  random_fn: Callable[[], float] = random.random) -> None:
         if attempts < 0 or start <= 0 or factor < 1 or cap < start or jitter < 0 or backoff < 0:
-            raise ValueError("Invalid lock attempt schedule")
+            raise errors.ProgrammerError("Invalid lock attempt schedule")
         self._attempts = attempts
         self._start = start
         self._factor = factor

@@ -30,6 +30,19 @@ class WaitObserver:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._entered: collections.Counter[str] = collections.Counter()
+        self._stalls: dict[str, tuple[threading.Event, threading.Event]] = {}
+
+    def Stall(self, name: str) -> tuple[threading.Event, threading.Event]:
+        """Make thread `name`, once next notified, pause before it re-takes the
+        lock's mutex, like a thread not yet scheduled.  Returns (stalled, resume)."""
+        events = (threading.Event(), threading.Event())
+        with self._cond:
+            self._stalls[name] = events
+        return events
+
+    def _PopStall(self) -> tuple[threading.Event, threading.Event] | None:
+        with self._cond:
+            return self._stalls.pop(threading.current_thread().name, None)
 
     def Entered(self) -> None:
         with self._cond:
@@ -52,7 +65,14 @@ class WaitObserver:
         class _Observed(base):  # type: ignore[misc, valid-type]
             def wait(self, timeout: float | None = None) -> bool:
                 observer.Entered()
-                return super().wait(timeout)
+                notified = super().wait(timeout)
+                stall = observer._PopStall() if notified else None
+                if stall is not None:
+                    self._lock.release()
+                    stall[0].set()
+                    stall[1].wait(DEADLINE)
+                    self._lock.acquire()
+                return notified
 
         return _Observed
 

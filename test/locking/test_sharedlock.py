@@ -119,6 +119,32 @@ def test_shared_acquires_join_the_active_condition(lock, spawn, observer):
     assert log[4:] == ["X", "S5"]
 
 
+def test_sharers_arriving_while_a_group_wakes_queue_behind_exclusive(lock, spawn, observer):
+    lock.acquire()
+    log, go, held = [], threading.Event(), threading.Semaphore(0)
+    stalled, resume = observer.Stall("S1")
+    group = [spawn(_Hold(lock, 1, log, go, held), name) for name in ("S1", "S2")]
+    for name in ("S1", "S2"):
+        observer.WaitUntilWaiting(name)
+    exclusive = spawn(_Hold(lock, 0, log, go), "X")
+    observer.WaitUntilWaiting("X")
+    lock.release()
+    _Await(held, 1)  # S2 is in; S1 was notified too but is not running yet
+    assert stalled.wait(10)
+    assert lock.GetInfo()["pending"] == [(SHR, ["S1"]), (EXC, ["X"])]
+    # The notified condition is no longer the one new sharers join.
+    assert spawn(lambda: lock.acquire(shared=1, timeout=0), "eager").Join() is False
+    late = spawn(_Hold(lock, 1, log, go), "S3")
+    observer.WaitUntilWaiting("S3")
+    assert lock.GetInfo()["pending"] == [(SHR, ["S1"]), (EXC, ["X"]), (SHR, ["S3"])]
+    resume.set()
+    _Await(held, 1)
+    go.set()
+    for thread in group + [exclusive, late]:
+        thread.Join()
+    assert sorted(log[:2]) == ["S1", "S2"] and log[2:] == ["X", "S3"]
+
+
 def test_consecutive_shared_acquires_do_not_starve_exclusive(lock, spawn, observer):
     lock.acquire(shared=1)
     log, go = [], threading.Event()
