@@ -257,3 +257,21 @@ def test_info_names_owners_and_waiters(lock, spawn, observer):
     for thread in holders + [waiter]:
         thread.Join()
     assert lock.GetInfo()["mode"] is None
+
+
+def test_ssynchronized_runs_the_function_under_the_lock(lock):
+    @locking.ssynchronized(lock, shared=1)
+    def _Shared(value):
+        assert lock.is_owned(shared=1)
+        return value * 2
+
+    @locking.ssynchronized(lock)
+    def _Failing():
+        assert lock.is_owned(shared=0)
+        raise errors.OpExecError("boom")
+
+    assert _Shared(21) == 42
+    with pytest.raises(errors.OpExecError):
+        _Failing()
+    assert not lock.is_owned()
+    assert _Shared.__name__ == "_Shared"
