@@ -8,6 +8,7 @@ as upstream's `from ganeti.cli import *` users expect.
 
 from ganeti.cli.jobs import (  # noqa: F401
     FormatJobLogEntry,
+    FormatLogMessage,
     GetClient,
     JobExecutor,
     JobSubmittedException,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Sequence
 
-from ganeti import constants, errors
+from ganeti import constants, errors, utils
 from ganeti.cli.output import ToStdout
 
 FeedbackFn = Callable[[tuple], None]
@@ -24,14 +24,20 @@ def GetClient():
     return luxi.Client()
 
 
+def FormatLogMessage(log_type: str, message: Any) -> str:
+    """A job log message made safe for a terminal (non-text types shown with theirs)."""
+    if log_type == constants.ELOG_MESSAGE and isinstance(message, str):
+        return utils.SafeEncode(message)
+    return utils.SafeEncode("%s: %s" % (log_type, message)
+                            if log_type != constants.ELOG_MESSAGE else str(message))
+
+
 def FormatJobLogEntry(entry: Sequence[Any]) -> str:
     """'<ctime> <message>' for one (serial, (sec, usec), type, message) entry."""
     _, timestamp, log_type, message = entry
     if isinstance(timestamp, (list, tuple)):
         timestamp = timestamp[0] + timestamp[1] / 1e6
-    if log_type != constants.ELOG_MESSAGE:
-        message = "%s: %s" % (log_type, message)
-    return "%s %s" % (time.ctime(timestamp), message)
+    return "%s %s" % (time.ctime(timestamp), FormatLogMessage(log_type, message))
 
 
 def _PrintFeedback(entry: tuple) -> None:

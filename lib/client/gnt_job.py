@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from typing import Any
 
@@ -37,7 +38,7 @@ def _FormatField(field: str, value: Any) -> Any:
     if field in _OPTS_FIELDS:
         return ",".join(cli.FormatTimestamp(v) if v else "-" for v in value or [])
     if field == "summary":
-        return " ".join(value or [])
+        return ",".join(value or [])
     if field in ("ops", "opresult", "oplog"):
         return serializer.DumpJson(value).strip()
     return value
@@ -49,11 +50,16 @@ def ListJobs(opts: Any, args: list[str]) -> int:
     if unknown:
         raise errors.OpPrereqError("Unknown output field(s): %s" % ", ".join(unknown),
                                    errors.ECODE_INVAL)
-    data = cli.GetClient().QueryJobs(args or None, fields)
-    rows = [[_FormatField(f, v) for f, v in zip(fields, row)] for row in data if row]
+    rows = []
+    for job_id, row in zip(args or itertools.repeat(None), cli.GetClient().QueryJobs(args or None,
+                                                                                     fields)):
+        if row is None:
+            cli.ToStderr("No such job: %s", job_id)
+            continue
+        rows.append([_FormatField(f, v) for f, v in zip(fields, row)])
     headers = None if opts.no_headers else _HEADERS
     for line in cli.GenerateTable(headers, fields, opts.separator, rows,
-                                  numfields=["id"], units=opts.units):
+                                  numfields=["id", "priority"], units=opts.units):
         ToStdout(line)
     return 0
 
@@ -86,54 +92,100 @@ def CancelJobs(opts: Any, args: list[str]) -> int:
     return rcode
 
 
-def _FormatDelta(start: Any, end: Any) -> str:
-    if not (start and end):
-        return ""
-    return " (delta %.6fs)" % ((end[0] + end[1] / 1e6) - (start[0] + start[1] / 1e6))
+def _Seconds(ts: Any) -> float:
+    return ts[0] + ts[1] / 1e6
+
+
+def _TimeLine(label: str, ts: Any, since: Any) -> str:
+    """'Processing start: <time> (delta 0.001s)', upstream's wording when ts is unknown."""
+    if ts is None:
+        return "%s unknown (None)" % label
+    delta = " (delta %.6fs)" % (_Seconds(ts) - _Seconds(since)) if since is not None else ""
+    return "%s %s%s" % (label, cli.FormatTimestamp(ts), delta)
+
+
+def _FormatValue(value: Any) -> str:
+    """An input field or result element as upstream prints it (lists comma-joined)."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _ResultLines(result: Any) -> list[tuple[int, str]]:
+    if result is None:
+        return [(3, "No output data")]
+    if isinstance(result, (list, tuple)):
+        if not result:
+            return [(3, "Result: empty sequence")]
+        return [(3, "Result:")] + [
+            (4, "[%s]" % _FormatValue(e) if isinstance(e, (list, tuple)) else str(e))
+            for e in result]
+    if isinstance(result, dict):
+        if not result:
+            return [(3, "Result: empty dictionary")]
+        return [(4, "%s: %s" % (key, "[%s]" % _FormatValue(val)
+                                if isinstance(val, (list, tuple)) else val))
+                for key, val in sorted(result.items())]
+    return [(3, "Result: %s" % result)]
+
+
+def _OpcodeLines(op: dict, status: str, result: Any, log: list, ts: tuple) -> list[tuple[int, str]]:
+    lines = [(2, op.get("OP_ID", "?")), (3, "Status: %s" % status)]
+    for label, value, missing in zip(("Processing start:", "Execution start: ",
+                                      "Processing end:  "), ts,
+                                     ("No processing start time", "No execution start time",
+                                      "No processing end time")):
+        lines.append((3, "%s %s" % (label, cli.FormatTimestamp(value)) if value else missing))
+    lines.append((3, "Input fields:"))
+    lines.extend((4, "%s: %s" % (key, _FormatValue(op[key]))) for key in sorted(op)
+                 if key != "OP_ID")
+    lines.extend(_ResultLines(result))
+    lines.append((3, "Execution log:"))
+    lines.extend((4, "%s:%s:%s %s" % (serial, cli.FormatTimestamp(log_ts), log_type,
+                                       cli.FormatLogMessage(log_type, msg)))
+                 for serial, log_ts, log_type, msg in log)
+    return lines
+
+
+def _JobLines(job: list) -> list[tuple[int, str]]:
+    (jid, status, ops, opresult, opstatus, oplog, opstart, opexec, opend,
+     recv, start, end) = job
+    lines = [(0, "Job ID: %s" % jid), (1, "Status: %s" % status)]
+    lines.append((1, "Received:         %s" % cli.FormatTimestamp(recv)) if recv is not None
+                 else (1, "Missing received timestamp (None)"))
+    lines.append((1, _TimeLine("Processing start:", start, recv)))
+    lines.append((1, _TimeLine("Processing end:  ", end, start)))
+    lines.append((1, "Total processing time: %.6f seconds" % (_Seconds(end) - _Seconds(recv))
+                  if end is not None and recv is not None else "Total processing time: N/A"))
+    lines.append((1, "Opcodes:"))
+    for op, status_, result, log, ts_start, ts_exec, ts_end in zip(
+            ops, opstatus, opresult, oplog, opstart, opexec, opend):
+        lines.extend(_OpcodeLines(op, status_, result, log, (ts_start, ts_exec, ts_end)))
+    return lines
 
 
 def ShowJobs(opts: Any, args: list[str]) -> int:
-    """gnt-job info: everything about each job, opcode by opcode."""
-    fields = ["id", "ops", "status", "received_ts", "start_ts", "end_ts", "opstatus",
-              "opresult", "oplog", "opstart", "opexec", "opend"]
+    """gnt-job info: everything about each job, opcode by opcode (upstream's layout)."""
+    fields = ["id", "status", "ops", "opresult", "opstatus", "oplog", "opstart", "opexec",
+              "opend", "received_ts", "start_ts", "end_ts"]
     rcode = 0
-    for job_id, job in zip(args, cli.GetClient().QueryJobs(args, fields)):
+    for idx, (job_id, job) in enumerate(zip(args, cli.GetClient().QueryJobs(args, fields))):
+        if idx:
+            ToStdout("")
         if job is None:
-            ToStdout("Job ID: %s not found", job_id)
+            ToStdout("Job ID %s not found", job_id)
             rcode = 1
             continue
-        (jid, ops, status, recv, start, end, opstatus, opresult, oplog,
-         opstart, opexec, opend) = job
-        ToStdout("Job ID: %s", jid)
-        ToStdout("  Status: %s", status)
-        ToStdout("  Received:         %s", cli.FormatTimestamp(recv) if recv else "unknown")
-        ToStdout("  Processing start: %s%s", cli.FormatTimestamp(start) if start else "unknown",
-                 _FormatDelta(recv, start))
-        ToStdout("  Processing end:   %s%s", cli.FormatTimestamp(end) if end else "unknown",
-                 _FormatDelta(start, end))
-        ToStdout("  Opcodes:")
-        for op, st, res, log, ostart, oexec, oend in zip(ops, opstatus, opresult, oplog,
-                                                         opstart, opexec, opend):
-            ToStdout("    Opcode: %s", op.get("OP_ID"))
-            ToStdout("      Status: %s", st)
-            ToStdout("      Processing start: %s", cli.FormatTimestamp(ostart) if ostart else "N/A")
-            ToStdout("      Execution start:  %s", cli.FormatTimestamp(oexec) if oexec else "N/A")
-            ToStdout("      Processing end:   %s", cli.FormatTimestamp(oend) if oend else "N/A")
-            ToStdout("      Input fields:")
-            for key in sorted(op):
-                if key != "OP_ID":
-                    ToStdout("        %s: %s", key, serializer.DumpJson(op[key]).strip())
-            ToStdout("      Result: %s", serializer.DumpJson(res).strip())
-            ToStdout("      Execution log:")
-            for entry in log:
-                ToStdout("        %s", cli.FormatJobLogEntry(entry))
+        for level, text in _JobLines(job):
+            ToStdout("%s%s", "  " * level, text)
     return rcode
 
 
 def WatchJob(opts: Any, args: list[str]) -> int:
     job_id = args[0]
-    ToStdout("Output from job %s follows", job_id)
-    ToStdout("-" * 26)
+    msg = "Output from job %s follows" % job_id
+    ToStdout(msg)
+    ToStdout("-" * len(msg))
     try:
         cli.PollJob(job_id)
     except errors.GenericError as err:

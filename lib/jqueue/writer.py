@@ -143,8 +143,9 @@ class JobFileWriter:
 
     def _WriteBatch(self, states: list[tuple[QueuedJob, int, dict]], serial: int | None) -> bool:
         files = [] if serial is None else [(self._storage.serial_file, "%d\n" % serial)]
-        files.extend((self._storage.JobPath(job.id), serializer.DumpJson(data))
-                     for job, _, data in states)
+        texts = [serializer.DumpJson(data) for _, _, data in states]
+        files.extend((self._storage.JobPath(job.id), text)
+                     for (job, _, _), text in zip(states, texts))
         error: Exception | None = None
         try:
             self._storage.WriteFiles(files)
@@ -156,14 +157,17 @@ class JobFileWriter:
                 self._replicator.UpdateFiles(files)
             except Exception:  # noqa: BLE001 - replication is best effort
                 logging.exception("Replicating job queue files failed")
+        # What clients see is the file's content itself (tuples become lists).
+        snapshots = [] if error else [JobSnapshot(serializer.LoadJson(text), job.summary)
+                                      for (job, _, _), text in zip(states, texts)]
         with self._lock:
             self.batches += 1
             if error is not None:
                 self._Failed(states, serial, error)
                 return False
-            for job, version, data in states:
+            for (job, version, _), snapshot in zip(states, snapshots):
                 job.durable_version = max(job.durable_version, version)
-                job.committed = JobSnapshot(data, job.summary)
+                job.committed = snapshot
                 job.write_error = None
                 job.cond.notify_all()
             self._on_commit([job for job, _, _ in states])
