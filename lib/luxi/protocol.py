@@ -130,13 +130,13 @@ class Transport:
         scanned = 0  # no terminator before this offset of the buffer
         while True:
             pos = self._buffer.find(constants.LUXI_EOM, scanned)
+            if pos > self._max_size or (pos < 0 and len(self._buffer) > self._max_size):
+                raise errors.ProtocolError("Message larger than %d bytes" % self._max_size)
             if pos >= 0:
                 msg = bytes(self._buffer[:pos])
                 del self._buffer[:pos + 1]
                 return msg
             scanned = len(self._buffer)
-            if len(self._buffer) > self._max_size:
-                raise errors.ProtocolError("Message larger than %d bytes" % self._max_size)
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise errors.LuxiTimeoutError("No complete luxi message within %ss" % timeout)
