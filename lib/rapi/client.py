@@ -218,15 +218,19 @@ class GanetiRapiClient:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             return conn, True
-        timeout = self._config.timeout or _DEFAULT_TIMEOUT
-        conn = http.client.HTTPSConnection(self._host, self._port, timeout=timeout,
+        conn = http.client.HTTPSConnection(self._host, self._port,
+                                           timeout=self._config.timeout or _DEFAULT_TIMEOUT,
                                            context=self._ssl_context)
-        if self._config.connect_timeout:
-            conn.timeout = self._config.connect_timeout
-            conn.connect()
-            conn.sock.settimeout(timeout)
         self._local.conn = conn
         return conn, False
+
+    def _Connect(self, conn: http.client.HTTPSConnection) -> None:
+        """Connect with the connect timeout, then use the transfer timeout."""
+        transfer_timeout = conn.timeout
+        conn.timeout = self._config.connect_timeout
+        conn.connect()
+        conn.timeout = transfer_timeout
+        conn.sock.settimeout(transfer_timeout)
 
     def Close(self) -> None:
         """Close this thread's connection (the next request opens a new one)."""
@@ -239,6 +243,8 @@ class GanetiRapiClient:
         for attempt in (0, 1):
             conn, reused = self._Connection()
             try:
+                if not reused and self._config.connect_timeout:
+                    self._Connect(conn)
                 conn.request(method, url, body=body, headers=self._headers)
                 resp = conn.getresponse()
                 data = resp.read()
