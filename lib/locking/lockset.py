@@ -155,6 +155,9 @@ class LockSet:
 
         Waits while anybody else holds the whole set; a thread holding the
         whole set exclusively may add.  Existing names raise errors.LockError.
+        A thread holding some members should add only while nobody can be
+        waiting for them with the whole set (e.g. under the exclusive BGL, as
+        an instance rename is), or both wait for each other.
         """
         names = _NameList(names)
         if len(set(names)) != len(names):

@@ -30,19 +30,26 @@ class WaitObserver:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._entered: collections.Counter[str] = collections.Counter()
-        self._stalls: dict[str, tuple[threading.Event, threading.Event]] = {}
+        self._stalls: dict[tuple[str, bool], tuple[threading.Event, threading.Event]] = {}
 
-    def Stall(self, name: str) -> tuple[threading.Event, threading.Event]:
-        """Make thread `name`, once next notified, pause before it re-takes the
-        lock's mutex, like a thread not yet scheduled.  Returns (stalled, resume)."""
+    def Stall(self, name: str, before: bool = False) -> tuple[threading.Event, threading.Event]:
+        """Make thread `name` pause, with the lock's mutex let go, like a thread
+        not yet scheduled: once next notified, before it re-takes the mutex; or
+        (before=True) just before it next goes to sleep, so that its timeout
+        cannot expire before the test says so.  Returns (stalled, resume)."""
         events = (threading.Event(), threading.Event())
         with self._cond:
-            self._stalls[name] = events
+            self._stalls[(name, before)] = events
         return events
 
-    def _PopStall(self) -> tuple[threading.Event, threading.Event] | None:
+    def Pause(self, mutex: Any, before: bool) -> None:
         with self._cond:
-            return self._stalls.pop(threading.current_thread().name, None)
+            stall = self._stalls.pop((threading.current_thread().name, before), None)
+        if stall is not None:
+            mutex.release()
+            stall[0].set()
+            stall[1].wait(DEADLINE)
+            mutex.acquire()
 
     def Entered(self) -> None:
         with self._cond:
@@ -64,14 +71,11 @@ class WaitObserver:
 
         class _Observed(base):  # type: ignore[misc, valid-type]
             def wait(self, timeout: float | None = None) -> bool:
+                observer.Pause(self._lock, True)
                 observer.Entered()
                 notified = super().wait(timeout)
-                stall = observer._PopStall() if notified else None
-                if stall is not None:
-                    self._lock.release()
-                    stall[0].set()
-                    stall[1].wait(DEADLINE)
-                    self._lock.acquire()
+                if notified:
+                    observer.Pause(self._lock, False)
                 return notified
 
         return _Observed

@@ -129,24 +129,18 @@ def test_all_set_of_an_empty_set_is_owned_until_released(cond_class):
     assert not empty.is_owned()
 
 
-def test_all_set_timeout_on_the_set_lock(ls, spawn, observer):
-    adder_may_finish = threading.Event()
-    ls.acquire(locking.ALL_SET)
-    ls.release()
-    # Someone adding holds the whole-set lock: ALL_SET must wait, then give up.
-    release = threading.Event()
-
-    def _SlowAdder():
-        ls._set_lock.acquire()
-        adder_may_finish.set()
-        release.wait()
-        ls._set_lock.release()
-    adder = spawn(_SlowAdder, "adder")
-    assert adder_may_finish.wait(10)
-    assert spawn(lambda: ls.acquire(locking.ALL_SET, timeout=0.02), "all").Join() is None
-    assert not any(i["mode"] for n, i in _Info(ls).items() if n != "set/[lockset]")
-    release.set()
-    adder.Join()
+def test_all_set_timeout_on_the_set_lock(ls, spawn):
+    body, held, go = _Holding(ls, locking.ALL_SET)
+    holder = spawn(body, "all")
+    assert held.wait(10)
+    attempt = spawn(lambda: (ls.acquire(locking.ALL_SET, shared=1, timeout=0.02), ls.is_owned()),
+                    "also-all")
+    assert attempt.Join() == (None, False)
+    info = _Info(ls)
+    assert info["set/[lockset]"]["owner"] == ["all"]
+    assert all(i["pending"] == [] for i in info.values())
+    go.set()
+    assert holder.Join() == {"a", "b", "c", "d"}
 
 
 def test_add_rejects_duplicates(ls):

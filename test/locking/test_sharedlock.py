@@ -186,8 +186,9 @@ def test_timeout_returns_false_and_leaves_no_trace(lock, spawn, observer):
 
 def test_head_timing_out_lets_compatible_waiters_in(lock, spawn, observer):
     lock.acquire(shared=1)
+    stalled, resume = observer.Stall("X", before=True)
     quitter = spawn(lambda: lock.acquire(timeout=0.05), "X")
-    observer.WaitUntilWaiting("X")
+    assert stalled.wait(10)  # X is queued and cannot time out yet
     got_it = threading.Event()
     release = threading.Event()
 
@@ -198,6 +199,8 @@ def test_head_timing_out_lets_compatible_waiters_in(lock, spawn, observer):
         lock.release()
     sharer = spawn(_Sharer, "S")
     observer.WaitUntilWaiting("S")
+    assert lock.GetInfo()["pending"] == [(EXC, ["X"]), (SHR, ["S"])]
+    resume.set()
     assert quitter.Join() is False
     # Nobody released, yet S joins the shared holders once X gave up.
     assert got_it.wait(10)
