@@ -68,6 +68,12 @@ class SharedLock:
     def _grantable(self, shared: bool) -> bool:
         return self._exc is None and (shared or not self._shr)
 
+    def _grant(self, shared: bool, me: threading.Thread) -> None:
+        if shared:
+            self._shr.add(me)
+        else:
+            self._exc = me
+
     def _notify_head(self) -> None:
         """Wake the head of the queue if it could take the lock now."""
         head = self._pending[0]
@@ -91,10 +97,7 @@ class SharedLock:
         try:
             while True:
                 if self._pending[0] is entry and self._grantable(shared):
-                    if shared:
-                        self._shr.add(me)
-                    else:
-                        self._exc = me
+                    self._grant(shared, me)
                     return True
                 if deadline is None:
                     entry.cond.wait()
@@ -117,10 +120,7 @@ class SharedLock:
         if self._exc is me or me in self._shr:
             raise errors.LockError("Lock %s is already held by this thread" % self.name)
         if not self._pending and self._grantable(shared):
-            if shared:
-                self._shr.add(me)
-            else:
-                self._exc = me
+            self._grant(shared, me)  # the fast path: nobody waits, no queue needed
             return True
         return self._wait_in_queue(shared, timeout, me)
 
