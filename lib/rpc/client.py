@@ -1,9 +1,9 @@
 """The transport of RPC: one procedure, many nodes, in parallel, one result each.
 
 A call to N nodes runs N requests at once (the calling thread takes one of
-them), each with the procedure's timeout, and returns when the last has
-answered or timed out: a slow or dead node costs its own timeout, never the
-other nodes' results. Connections to each node are kept alive between calls
+them, reused worker threads the others), each with the procedure's timeout,
+and returns when the last has answered or timed out: a slow or dead node
+costs its own timeout, never the other nodes' results. Connections to each node are kept alive between calls
 (ganeti.http.client), so a call normally costs one round trip.
 
 Results are RpcResult objects: the payload on success, otherwise a failure
@@ -16,13 +16,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 from ganeti import constants, errors, http, pathutils, serializer
 from ganeti.http import client as http_client
 from ganeti.http import tls
 
-MAX_PARALLEL = 128  # requests in flight for one call; more nodes queue for a free slot
 OFFLINE_MSG = "Node is marked offline"
 
 
@@ -89,6 +88,51 @@ def ParseReply(node: str, call: str, response: http_client.HttpResponse) -> RpcR
     return RpcResult(node, call, fail_msg=str(payload))
 
 
+class _WorkerPool:
+    """Threads reused across calls, started on demand so that no call ever waits.
+
+    Submit hands a task to an idle thread, or starts a new one when none is
+    idle: a call's requests always run at once, however many slow calls are
+    in flight. Threads idle for IDLE_EXIT seconds end.
+    """
+
+    IDLE_EXIT = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle = 0  # threads waiting for a task that no Submit has claimed yet
+        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+    def Submit(self, fn: Callable[[], None]) -> None:
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1
+        self._tasks.put(fn)
+        if start:
+            threading.Thread(target=self._Work, name="rpc-worker", daemon=True).start()
+
+    def _Work(self) -> None:
+        while True:
+            try:
+                fn = self._tasks.get(timeout=self.IDLE_EXIT)
+            except queue.Empty:
+                with self._lock:
+                    if self._idle > 0:  # nobody counts on this thread: end it
+                        self._idle -= 1
+                        return
+                continue  # a task was claimed for a waiting thread: stay
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - never lose a worker to a bug
+                logging.exception("RPC worker task failed")
+            with self._lock:
+                self._idle += 1
+
+
+_WORKERS = _WorkerPool()
+
+
 class RpcClient:
     """Sends procedure calls to node daemons over TLS with the cluster certificate.
 
@@ -141,31 +185,22 @@ class RpcClient:
                 results[target.name] = RpcResult(target.name, procedure,
                                                   fail_msg="Cannot set up RPC: %s" % err)
             return results
-        if len(pending) == 1:
-            results[pending[0].name] = self._CallOne(pool, procedure, pending[0], body, timeout)
-            return results
-        work: queue.SimpleQueue[Target] = queue.SimpleQueue()
-        for target in pending:
-            work.put(target)
         lock = threading.Lock()
+        done = threading.Event()
+        remaining = [len(pending)]
 
-        def _Worker() -> None:
-            while True:
-                try:
-                    target = work.get_nowait()
-                except queue.Empty:
-                    return
-                result = self._CallOne(pool, procedure, target, body, timeout)
-                with lock:
-                    results[target.name] = result
+        def _Run(target: Target) -> None:
+            result = self._CallOne(pool, procedure, target, body, timeout)
+            with lock:
+                results[target.name] = result
+                remaining[0] -= 1
+                if remaining[0] == 0:
+                    done.set()
 
-        threads = [threading.Thread(target=_Worker, name="rpc-%s" % procedure, daemon=True)
-                   for _ in range(min(len(pending), MAX_PARALLEL) - 1)]
-        for thread in threads:
-            thread.start()
-        _Worker()
-        for thread in threads:
-            thread.join()
+        for target in pending[1:]:
+            _WORKERS.Submit(lambda t=target: _Run(t))
+        _Run(pending[0])
+        done.wait()
         return results
 
     def _CallOne(self, pool: http_client.HttpClientPool, procedure: str, target: Target,

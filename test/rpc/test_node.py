@@ -1,5 +1,7 @@
 """ganeti.rpc.node and RpcResult: generated methods, resolvers, result handling."""
 
+import threading
+
 import pytest
 import testutils
 
@@ -88,3 +90,26 @@ def test_result_raise():
         failed.Raise("Checking", prereq=True, ecode=errors.ECODE_STATE)
     assert exc.value.args == ("Checking: boom", errors.ECODE_STATE)
     assert "failed: boom" in repr(failed)
+
+
+def test_worker_pool_never_queues_behind_a_busy_worker():
+    pool = client._WorkerPool()
+    release = threading.Event()
+    blocked = threading.Event()
+    ran = []
+
+    def _Block():
+        blocked.set()
+        release.wait(10)
+
+    pool.Submit(_Block)
+    assert blocked.wait(10)
+    for i in range(3):  # sequential: one extra thread, reused
+        done = threading.Event()
+        pool.Submit(lambda i=i, done=done: (ran.append((i, threading.current_thread())),
+                                            done.set()))
+        assert done.wait(10)
+        testutils.WaitFor(lambda: pool._idle == 1, what="the worker to be idle again")
+    release.set()
+    assert [i for i, _ in ran] == [0, 1, 2]
+    assert len({t for _, t in ran}) == 1
