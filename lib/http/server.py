@@ -20,6 +20,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import os
+import select
 import selectors
 import socket
 import ssl
@@ -183,7 +184,7 @@ class HttpServer:
                 for key, _ in sel.select():
                     if key.fileobj == self._wakeup_r:
                         return
-                    self._Accept(sel)
+                    self._Accept()
         finally:
             sel.close()
             self._CloseListener()
@@ -230,7 +231,7 @@ class HttpServer:
 
     # --- connections ----------------------------------------------------------
 
-    def _Accept(self, sel: selectors.BaseSelector) -> None:
+    def _Accept(self) -> None:
         assert self._listener is not None
         try:
             sock, peer = self._listener.accept()
@@ -238,7 +239,7 @@ class HttpServer:
             return
         except OSError as err:  # EMFILE and friends: back off instead of spinning
             logging.error("Cannot accept a connection: %s", err)
-            sel.select(_ACCEPT_ERROR_PAUSE)
+            select.select([self._wakeup_r], [], [], _ACCEPT_ERROR_PAUSE)
             return
         if not self._slots.acquire(blocking=False):
             logging.warning("Too many connections, refusing one from %s", peer[0])
