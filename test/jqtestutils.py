@@ -70,3 +70,7 @@ def WaitForStatus(queue, job_id, wanted, timeout=10):
         if info[0] in wanted:
             return info[0]
         assert info[0] not in constants.JOBS_FINALIZED, info
+
+
+class OpWithoutLu(opcodes.OpTestDelay):
+    """An opcode class no logical unit is named after (not registered: no own OP_ID)."""

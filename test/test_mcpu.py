@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from jqtestutils import OpWithoutLu
 
 from ganeti import cmdlib, constants, errors, locking, mcpu, opcodes, pathutils
 from ganeti.cmdlib.base import LogicalUnit, NoHooksLU
@@ -253,10 +254,6 @@ def test_added_and_removed_locks():
     assert "inst2" in ctx.glm._names(locking.LEVEL_INSTANCE)
     assert mcpu.Processor(ctx, 9).ExecOpCode(_Op(_RemoveLockLU)) is True
     assert ctx.glm._names(locking.LEVEL_INSTANCE) == {"inst1"}
-
-
-class OpWithoutLu(opcodes.OpTestDelay):
-    """An opcode class no logical unit is named after (not registered: no own OP_ID)."""
 
 
 def test_opcode_without_lu_is_refused():

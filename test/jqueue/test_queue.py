@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from jqtestutils import GATED, Context, Delay, WaitForStatus
+from jqtestutils import GATED, Context, Delay, OpWithoutLu, WaitForStatus
 
 from ganeti import constants, errors, jqueue, locking, serializer
 from ganeti.jqueue import storage as jstorage
@@ -62,7 +62,7 @@ def test_failed_opcode_fails_the_rest(make_queue, gate):
 
 def test_unknown_lu_is_an_opcode_error(make_queue):
     queue = make_queue()
-    job_id = queue.SubmitJob([{"OP_ID": "OP_CLUSTER_VERIFY"}])
+    job_id = queue.SubmitJob([OpWithoutLu(duration=0)])
     WaitForStatus(queue, job_id, FINAL)
     assert queue.QueryJobs([job_id], ["opresult"])[0][0][0][0] == "OpCodeUnknown"
 
