@@ -49,6 +49,7 @@ RPC_TMO_URGENT = 60
 RPC_TMO_FAST = 5 * 60
 RPC_TMO_NORMAL = 15 * 60
 RPC_TMO_SLOW = 3600
+RPC_TMO_1DAY = 24 * 3600  # OS installation scripts
 NODE_MAX_CLOCK_SKEW = 150
 DEFAULT_SHUTDOWN_TIMEOUT = 120
 JOB_QUEUE_ARCHIVE_AGE = 6 * 3600  # watcher archives jobs older than this
@@ -136,6 +137,24 @@ HV_KVM_ACCEL = "kvm_accel"  # ours: "auto" | "kvm" | "tcg"
 # The global hypervisor parameters of the 2.1 design: cluster-level only,
 # an instance may not carry them (UpgradeConfig drops them from instances).
 HVC_GLOBALS = frozenset([HV_MIGRATION_PORT, HV_MIGRATION_BANDWIDTH])
+
+# Value types of the hypervisor parameters (as ganeti.utils.params names
+# them), so that "acpi=false" from the command line becomes a boolean.
+_HV_BOOL = (HV_VNC_TLS, HV_VNC_X509_VERIFY, HV_ACPI, HV_PAE, HV_USE_BOOTLOADER,
+            HV_SERIAL_CONSOLE, HV_USE_LOCALTIME, HV_KVM_USE_CHROOT)
+_HV_INT = (HV_MIGRATION_PORT, HV_MIGRATION_BANDWIDTH, HV_MIGRATION_DOWNTIME)
+HVS_PARAMETER_TYPES = {
+    name: ("bool" if name in _HV_BOOL else "int" if name in _HV_INT else "string")
+    for name in (
+        HV_BOOT_ORDER, HV_CDROM_IMAGE_PATH, HV_NIC_TYPE, HV_DISK_TYPE, HV_VNC_BIND_ADDRESS,
+        HV_VNC_TLS, HV_VNC_X509, HV_VNC_X509_VERIFY, HV_VNC_PASSWORD_FILE, HV_ACPI, HV_PAE,
+        HV_USE_BOOTLOADER, HV_BOOTLOADER_PATH, HV_BOOTLOADER_ARGS, HV_KERNEL_PATH,
+        HV_KERNEL_ARGS, HV_INITRD_PATH, HV_ROOT_PATH, HV_SERIAL_CONSOLE, HV_USB_MOUSE,
+        HV_DEVICE_MODEL, HV_INIT_SCRIPT, HV_MIGRATION_PORT, HV_MIGRATION_BANDWIDTH,
+        HV_MIGRATION_DOWNTIME, HV_USE_LOCALTIME, HV_DISK_CACHE, HV_SECURITY_MODEL,
+        HV_SECURITY_DOMAIN, HV_KVM_FLAG, HV_KVM_USE_CHROOT, HV_CPU_MASK, HV_MEM_PATH,
+        HV_KVM_ACCEL)
+}
 
 # Cluster-wide defaults of every hypervisor's parameters (an instance's
 # hvparams override them, except the globals above). The VNC password file
@@ -310,6 +329,7 @@ ST_LVM_VG = "lvm-vg"
 VALID_STORAGE_TYPES = frozenset([ST_FILE, ST_LVM_PV, ST_LVM_VG])
 SF_NAME = "name"
 SF_NODE = "node"
+SF_TYPE = "type"
 SF_SIZE = "size"
 SF_FREE = "free"
 SF_USED = "used"
@@ -346,6 +366,8 @@ REPLACE_MODES = frozenset([REPLACE_DISK_PRI, REPLACE_DISK_SEC, REPLACE_DISK_CHG,
 DDM_ADD = "add"  # instance modify: add a disk/NIC
 DDM_REMOVE = "remove"  # instance modify: remove the last disk/NIC
 DDMS_VALID = frozenset([DDM_ADD, DDM_REMOVE])
+MAX_NICS = 8  # per instance, as upstream
+MAX_DISKS = 16
 VERIFY_NPLUSONE_MEM = "nplusone_mem"
 VERIFY_OPTIONAL_CHECKS = frozenset([VERIFY_NPLUSONE_MEM])
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ganeti import errors
 
-_LU_MODULES = ("test",)
+_LU_MODULES = ("cluster", "node", "tags", "test")
 _REGISTRY: dict[str, type] | None = None
 
 

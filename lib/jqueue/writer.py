@@ -128,8 +128,8 @@ class JobFileWriter:
 
     def _SyncNode(self, node: str) -> None:
         """Send every queue file as it is on disk (no batch is being written now)."""
-        paths = [self._storage.serial_file] + [self._storage.JobPath(job_id)
-                                               for job_id in self._storage.ListJobIds()]
+        paths = [self._storage.version_file, self._storage.serial_file] + \
+            [self._storage.JobPath(job_id) for job_id in self._storage.ListJobIds()]
         files = []
         for path in paths:
             try:

@@ -213,6 +213,17 @@ def _TestDelayTimeout(duration: float) -> float:
     return duration + constants.RPC_CONNECT_TIMEOUT
 
 
+def _ShutdownTimeout(instance: Any, timeout: float) -> float:
+    return timeout + constants.RPC_TMO_URGENT
+
+
+def _RebootTimeout(instance: Any, reboot_type: str, shutdown_timeout: float) -> float:
+    return shutdown_timeout + constants.RPC_TMO_NORMAL
+
+
+_INST = Object("Instance")
+_DISK = Object("Disk")
+_DISKS = ObjectList("Disk")
 _A = Arg
 
 PROCEDURES: tuple[Procedure, ...] = (
@@ -258,6 +269,130 @@ PROCEDURES: tuple[Procedure, ...] = (
               "Rename job queue files (archiving) on a master candidate"),
     Procedure("jobqueue_purge", SINGLE, (), constants.RPC_TMO_NORMAL, "jobqueue.JobQueuePurge",
               "Empty the job queue of a node that stops being a master candidate"),
+    # --- cluster membership and the master role (backend.cluster) ---------------
+    Procedure("master_info", MULTI, (), constants.RPC_TMO_URGENT, "cluster.GetMasterInfo",
+              "[master_netdev, master_ip, master_node] from the node's ssconf (master votes)"),
+    Procedure("node_start_master", SINGLE, (_A("start_daemons"), _A("no_voting")),
+              constants.RPC_TMO_FAST, "cluster.StartMaster",
+              "Activate the master IP and start the master daemons on this node"),
+    Procedure("node_stop_master", SINGLE, (_A("stop_daemons"),), constants.RPC_TMO_FAST,
+              "cluster.StopMaster", "Stop the master daemons and release the master IP"),
+    Procedure("node_demote_from_mc", SINGLE, (), constants.RPC_TMO_FAST, "cluster.DemoteFromMC",
+              "Drop the configuration copy and job queue of a demoted master candidate"),
+    Procedure("node_ensure_daemons", MULTI, (), constants.RPC_TMO_FAST, "cluster.EnsureDaemons",
+              "Start or stop daemons so they match the node's role in its ssconf"),
+    Procedure("node_leave_cluster", SINGLE, (_A("modify_ssh_setup"),), constants.RPC_TMO_FAST,
+              "cluster.LeaveCluster", "Remove the cluster's files and stop the node's daemons"),
+    # --- storage units (backend.storage) --------------------------------------------
+    Procedure("storage_list", MULTI, (_A("su_name"), _A("su_args"), _A("name"), _A("fields")),
+              constants.RPC_TMO_NORMAL, "storage.ListStorage",
+              "Storage units of one type with the requested fields"),
+    Procedure("storage_modify", SINGLE,
+              (_A("su_name"), _A("su_args"), _A("name"), _A("changes")),
+              constants.RPC_TMO_NORMAL, "storage.ModifyStorage", "Change a storage unit"),
+    Procedure("storage_execute", SINGLE, (_A("su_name"), _A("su_args"), _A("name"), _A("op")),
+              constants.RPC_TMO_NORMAL, "storage.ExecuteStorageOp",
+              "Run an operation (e.g. fix-consistency) on a storage unit"),
+    # --- instances (backend.instance) ------------------------------------------------
+    Procedure("instance_start", SINGLE, (_A("instance", _INST),), constants.RPC_TMO_NORMAL,
+              "instance.StartInstance", "Start an instance whose disks are assembled"),
+    Procedure("instance_shutdown", SINGLE, (_A("instance", _INST), _A("timeout")),
+              _ShutdownTimeout, "instance.InstanceShutdown",
+              "Stop an instance (clean within timeout seconds, then forced)"),
+    Procedure("instance_reboot", SINGLE,
+              (_A("instance", _INST), _A("reboot_type"), _A("shutdown_timeout")),
+              _RebootTimeout, "instance.InstanceReboot", "Soft or hard reboot of an instance"),
+    Procedure("instance_info", SINGLE, (_A("instance_name"), _A("hname")),
+              constants.RPC_TMO_URGENT, "instance.GetInstanceInfo",
+              "{memory, vcpus, state, time} of a running instance, {} if stopped"),
+    Procedure("instance_list", MULTI, (_A("hypervisor_list"),), constants.RPC_TMO_URGENT,
+              "instance.GetInstanceList", "Names of the running instances"),
+    Procedure("all_instances_info", MULTI, (_A("hypervisor_list"),), constants.RPC_TMO_URGENT,
+              "instance.GetAllInstancesInfo", "{name: {memory, vcpus, state, time}} of running"
+              " instances"),
+    Procedure("instance_console_info", SINGLE, (_A("instance", _INST),),
+              constants.RPC_TMO_URGENT, "instance.GetInstanceConsole",
+              "How to reach a running instance's console (hypervisor's console info)"),
+    Procedure("instance_os_add", SINGLE,
+              (_A("instance", _INST), _A("reinstall"), _A("debug")), constants.RPC_TMO_1DAY,
+              "instance.InstanceOsAdd", "Run the OS create script; returns its log file"),
+    Procedure("instance_run_rename", SINGLE,
+              (_A("instance", _INST), _A("old_name"), _A("debug")), constants.RPC_TMO_SLOW,
+              "instance.RunRenameInstance", "Run the OS rename script; returns its log file"),
+    Procedure("instance_migratable", SINGLE, (_A("instance", _INST),),
+              constants.RPC_TMO_NORMAL, "instance.InstanceMigratable",
+              "Check that a running instance can be migrated from this node"),
+    Procedure("migration_info", SINGLE, (_A("instance", _INST),), constants.RPC_TMO_NORMAL,
+              "instance.MigrationInfo", "What the target needs to accept a migration"),
+    Procedure("accept_instance", SINGLE,
+              (_A("instance", _INST), _A("info"), _A("target")), constants.RPC_TMO_NORMAL,
+              "instance.AcceptInstance", "Prepare the target for an incoming migration"),
+    Procedure("finalize_migration", SINGLE,
+              (_A("instance", _INST), _A("info"), _A("success")), constants.RPC_TMO_NORMAL,
+              "instance.FinalizeMigration", "Finish or undo an incoming migration"),
+    Procedure("instance_migrate", SINGLE,
+              (_A("instance", _INST), _A("target"), _A("live")), constants.RPC_TMO_SLOW,
+              "instance.MigrateInstance", "Migrate a running instance to target"),
+    Procedure("hypervisor_validate_params", MULTI, (_A("hvname"), _A("hvparams")),
+              constants.RPC_TMO_NORMAL, "instance.ValidateHVParams",
+              "Node-side checks of filled hypervisor parameters"),
+    Procedure("bridges_exist", SINGLE, (_A("bridges_list"),), constants.RPC_TMO_URGENT,
+              "instance.BridgesExist", "Fail unless every named bridge exists"),
+    # --- OS definitions (backend.os, backend.instance) -------------------------------
+    Procedure("os_diagnose", MULTI, (), constants.RPC_TMO_FAST, "os.DiagnoseOS",
+              "Every OS directory in the search path: [name, path, status, diagnose,"
+              " variants, parameters, api_versions]"),
+    Procedure("os_get", SINGLE, (_A("name"),), constants.RPC_TMO_FAST, "os.GetOS",
+              "One OS definition as a dict"),
+    Procedure("os_validate", SINGLE, (_A("name"), _A("force_variant")), constants.RPC_TMO_FAST,
+              "instance.ValidateOS", "Check that an OS (with +variant) can install instances"),
+    # --- instance disks (backend.blockdev) ----------------------------------------------
+    Procedure("blockdev_create", SINGLE,
+              (_A("bdev", _DISK), _A("size"), _A("owner"), _A("on_primary"), _A("info"),
+               _A("diskparams")), constants.RPC_TMO_NORMAL, "blockdev.BlockdevCreate",
+              "Create a disk and its children"),
+    Procedure("blockdev_remove", SINGLE, (_A("bdev", _DISK),), constants.RPC_TMO_NORMAL,
+              "blockdev.BlockdevRemove", "Destroy a disk and its children"),
+    Procedure("blockdev_assemble", SINGLE,
+              (_A("disk", _DISK), _A("owner"), _A("on_primary"), _A("diskparams")),
+              constants.RPC_TMO_NORMAL, "blockdev.BlockdevAssemble",
+              "Set a disk up (open it on the primary); returns its device path"),
+    Procedure("blockdev_shutdown", SINGLE, (_A("disk", _DISK),), constants.RPC_TMO_NORMAL,
+              "blockdev.BlockdevShutdown", "Tear a disk down, keeping its data"),
+    Procedure("blockdev_grow", SINGLE, (_A("cf_bdev", _DISK), _A("amount"), _A("dryrun")),
+              constants.RPC_TMO_NORMAL, "blockdev.BlockdevGrow", "Grow a disk by amount MiB"),
+    Procedure("blockdev_close", SINGLE, (_A("instance_name"), _A("disks", _DISKS)),
+              constants.RPC_TMO_NORMAL, "blockdev.BlockdevClose",
+              "Make disks unusable here (DRBD8 secondary)"),
+    Procedure("blockdev_find", SINGLE, (_A("disk", _DISK),), constants.RPC_TMO_URGENT,
+              "blockdev.BlockdevFind", "Status of a disk if set up here, else None"),
+    Procedure("blockdev_getmirrorstatus", SINGLE, (_A("disks", _DISKS),),
+              constants.RPC_TMO_NORMAL, "blockdev.BlockdevGetMirrorStatus",
+              "Sync status of each disk"),
+    Procedure("blockdev_getsizes", SINGLE, (_A("disks", _DISKS),), constants.RPC_TMO_URGENT,
+              "blockdev.BlockdevGetSizes", "Real size in MiB of each disk (None if not set up)"),
+    Procedure("drbd_disconnect_net", MULTI, (_A("nodes_ip"), _A("disks", _DISKS)),
+              constants.RPC_TMO_NORMAL, "blockdev.DrbdDisconnectNet",
+              "Put DRBD8 disks StandAlone"),
+    Procedure("drbd_attach_net", MULTI,
+              (_A("nodes_ip"), _A("disks", _DISKS), _A("instance_name"), _A("multimaster")),
+              constants.RPC_TMO_NORMAL, "blockdev.DrbdAttachNet",
+              "Reconnect DRBD8 disks (dual-primary with multimaster)"),
+    Procedure("drbd_wait_sync", MULTI, (_A("nodes_ip"), _A("disks", _DISKS)),
+              constants.RPC_TMO_NORMAL, "blockdev.DrbdWaitSync",
+              "(all in sync, lowest resync percentage) of DRBD8 disks"),
+    Procedure("file_storage_dir_create", SINGLE, (_A("file_storage_dir"),),
+              constants.RPC_TMO_FAST, "blockdev.FileStorageDirCreate",
+              "Create an instance's directory under the file storage dir"),
+    Procedure("file_storage_dir_remove", SINGLE, (_A("file_storage_dir"),),
+              constants.RPC_TMO_FAST, "blockdev.FileStorageDirRemove",
+              "Remove an instance's empty directory under the file storage dir"),
+    Procedure("file_storage_dir_rename", SINGLE,
+              (_A("old_file_storage_dir"), _A("new_file_storage_dir")), constants.RPC_TMO_FAST,
+              "blockdev.FileStorageDirRename", "Rename an instance's file storage directory"),
+    Procedure("file_storage_space", SINGLE, (), constants.RPC_TMO_URGENT,
+              "blockdev.FileStorageSpace",
+              "{free, total} MiB of the file system holding the file storage dir"),
 )
 
 _BY_NAME = {p.name: p for p in PROCEDURES}

@@ -37,6 +37,7 @@ from ganeti import (
     ssconf,
     utils,
 )
+from ganeti.cmdlib import common
 from ganeti.jqueue.replication import RpcReplicator
 from ganeti.luxi import server as luxi_server
 
@@ -207,20 +208,8 @@ def _ClampTimeout(timeout: Any) -> float:
 
 
 def _DistributeConfig(context: GanetiContext, cfg: Any) -> None:
-    """Config write hook: config.data to the candidates, ssconf to every online node."""
-    candidates = context.OtherMasterCandidates()
-    if candidates:
-        result = context.rpc.call_upload_file(candidates, cfg.GetConfigFilename())
-        for node, res in result.items():
-            if res.fail_msg:
-                logging.error("Copy of the configuration to %s failed: %s", node, res.fail_msg)
-    master = cfg.GetMasterNode()
-    others = [name for name in cfg.GetOnlineNodeList() if name != master]
-    if others:
-        result = context.rpc.call_write_ssconf_files(others, cfg.GetSsconfValues())
-        for node, res in result.items():
-            if res.fail_msg:
-                logging.error("Update of ssconf files on %s failed: %s", node, res.fail_msg)
+    """Config write hook: ssconf here and on every online node, config to the candidates."""
+    common.DistributeConfig(cfg, context.rpc)
 
 
 def CheckMasterd(options: Any, args: list[str]) -> None:

@@ -75,6 +75,7 @@ class VirtualCluster:
         vc = cls(directory)
         vc._MakeKeys()
         hosts = "".join("%s %s %s\n" % (n["ip"], n["name"], n["short"]) for n in nodes)
+        hosts += "%s.254 cluster.%s cluster\n" % (net, domain)
         io.WriteFile(os.path.join(directory, "hosts"), hosts)
         for node in nodes:
             vc._LayoutNode(node, hosts)

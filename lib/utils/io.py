@@ -7,6 +7,7 @@ any moment leaves either the old or the new content, never a mix.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import tempfile
 from typing import Callable, Iterable
@@ -107,6 +108,15 @@ def ReadOneLineFile(file_name: str, strict: bool = False) -> str:
     if strict and len(lines) > 1:
         raise errors.GenericError("Too many lines in one-liner file %s" % file_name)
     return lines[0]
+
+
+def FileSha1(file_name: str) -> str | None:
+    """Hex SHA-1 of a file's content, or None if it cannot be read (verify's checksums)."""
+    try:
+        with open(file_name, "rb") as fh:
+            return hashlib.sha1(fh.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def RemoveFile(file_name: str) -> None:

@@ -69,6 +69,9 @@ def SetupLogging(logfile: str | None, program: str, debug: int = 0,
             if not handlers:
                 handlers.append(logging.StreamHandler(sys.stderr))
             logging.getLogger("").warning("Cannot open log file %s: %s", logfile, err)
+    if not handlers:
+        # keeps logging.info() & co. from installing a stderr handler of their own
+        handlers.append(logging.NullHandler())
     for handler in handlers:
         handler.setFormatter(fmt)
         handler.addFilter(flt)
