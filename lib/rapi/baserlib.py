@@ -124,7 +124,9 @@ class ResponseCache:
     master, where this daemon runs), so its os.stat() signature is a cheap
     and exact serial: an entry made under another signature is never served.
     Entries with live data from the nodes (free memory, instance state)
-    also expire after ttl seconds. ttl 0 disables the cache.
+    also expire after ttl seconds. ttl 0 disables the cache. One thread
+    per key recomputes a missing entry; the others wait for its result
+    instead of all asking the master at once.
     """
 
     def __init__(self, ttl: float, config_file: str | None = None, max_entries: int = 64):
@@ -132,28 +134,47 @@ class ResponseCache:
         self._config_file = config_file or pathutils.CLUSTER_CONF_FILE
         self._max_entries = max_entries
         self._entries: dict[Any, tuple[Any, float, bytes]] = {}
+        self._key_locks: dict[Any, threading.Lock] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def Get(self, key: Any, compute_fn: Callable[[], Any]) -> bytes:
-        """The JSON encoding of compute_fn(), from the cache when still valid."""
+    def _Lookup(self, key: Any, sig: Any, live: bool) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] != sig:
+            return None
+        if live and time.monotonic() - entry[1] >= self.ttl:
+            return None
+        return entry[2]
+
+    def Get(self, key: Any, compute_fn: Callable[[], Any], live: bool = True) -> bytes:
+        """The JSON encoding of compute_fn(), from the cache when still valid.
+
+        live entries expire after ttl; others only when config.data changes.
+        """
         if self.ttl <= 0:
             return _EncodeJson(compute_fn())
         sig = filewatch.FileSignature(self._config_file)
-        now = time.monotonic()
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and entry[0] == sig and now - entry[1] < self.ttl:
+            body = self._Lookup(key, sig, live)
+            if body is not None:
                 self.hits += 1
-                return entry[2]
-            self.misses += 1
-        body = _EncodeJson(compute_fn())
-        if sig is not None and sig == filewatch.FileSignature(self._config_file):
+                return body
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
             with self._lock:
-                if len(self._entries) >= self._max_entries:
-                    self._entries.clear()
-                self._entries[key] = (sig, now, body)
+                body = self._Lookup(key, sig, live)  # computed while we waited
+                if body is not None:
+                    self.hits += 1
+                    return body
+                self.misses += 1
+            now = time.monotonic()
+            body = _EncodeJson(compute_fn())
+            if sig is not None and sig == filewatch.FileSignature(self._config_file):
+                with self._lock:
+                    if len(self._entries) >= self._max_entries:
+                        self._entries.clear()
+                    self._entries[key] = (sig, now, body)
         return body
 
 

@@ -59,7 +59,7 @@ class R_2_info(baserlib.ResourceBase):  # noqa: N801
     """/2/info: cluster information (luxi QueryClusterInfo), cached by config serial."""
 
     def GET(self) -> Any:  # noqa: N802
-        return self.env.cache.Get(("info",), lambda: self.Luxi("QueryClusterInfo"))
+        return self.env.cache.Get(("info",), lambda: self.Luxi("QueryClusterInfo"), live=False)
 
 
 class R_2_features(baserlib.ResourceBase):  # noqa: N801
