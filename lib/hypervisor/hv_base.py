@@ -50,7 +50,6 @@ OPT_FILE_CHECK = ParamSpec(False, lambda v: not v or _IsAbsPath(v), "must be an 
 OPT_DIR_CHECK = ParamSpec(False, lambda v: not v or _IsAbsPath(v), "must be an absolute path",
                           lambda v: not v or _IsDir(v), "must be an existing directory")
 NO_CHECK = ParamSpec(False, None, "", None, "")
-REQUIRED_CHECK = ParamSpec(True, None, "", None, "")
 BOOL_CHECK = ParamSpec(False, lambda v: isinstance(v, bool), "must be a boolean", None, "")
 
 

@@ -1,5 +1,6 @@
 """Slow tests: the KVM hypervisor boots the real test guest (TCG is fine)."""
 
+import os
 import random
 import socket
 import time
@@ -9,7 +10,8 @@ import hvtestutils
 import pytest
 import testutils
 
-from ganeti import constants, errors
+from ganeti import constants, errors, objects, pathutils
+from ganeti.backend import os as backend_os
 from ganeti.hypervisor.hv_kvm import runtime
 
 pytestmark = pytest.mark.slow
@@ -137,3 +139,24 @@ def test_local_migration(guest):
     finally:
         src.Cleanup()
         dst.Cleanup()
+
+
+def test_disks_installed_by_the_os_reach_the_guest(guest, node, tmp_path, monkeypatch):
+    """The example OS installs onto a file disk; the guest reads it back as /dev/vda."""
+    monkeypatch.setattr(pathutils, "OS_SEARCH_PATH", os.path.join(hvtestutils.TOP, "tools", "os"))
+    monkeypatch.setattr(pathutils, "LOG_DIR", str(tmp_path / "log"))
+    disk_path = tmp_path / "disk0"
+    disk_path.write_bytes(b"\0" * (8 << 20))
+    inst = hvtestutils.MakeInstance(name="disk1", hvparams=guestutils.GuestParams(
+        guest, "guest_name=disk1"))
+    inst.os = "ganeti-os-busybox+marker"
+    inst.disks = [objects.Disk(dev_type=constants.LD_FILE, logical_id=["loop", str(disk_path)],
+                               size=8, mode=constants.DISK_RDONLY)]
+    backend_os.InstanceOsAdd(inst, False, 0, [str(disk_path)])
+    node.hv.StartInstance(inst, [(inst.disks[0], str(disk_path))])
+    serial = guestutils.Serial(node.Paths("disk1").serial)
+    serial.WaitFor(b"GANETI-GUEST-UP disk1")
+    assert (b"GANETI-GUEST-DISK GANETI-BUSYBOX-OS variant=marker instance=disk1"
+            b" hypervisor=kvm api=15") in serial.data
+    serial.Close()
+    node.hv.StopInstance(inst, force=True)

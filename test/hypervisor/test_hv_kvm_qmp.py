@@ -84,8 +84,7 @@ def test_events_are_kept_and_arguments_sent(sockdir):
         assert client.Execute("system_powerdown") == {}
         assert client.events == [event]
         client.Execute("set_password", {"protocol": "vnc", "password": "pw"})
-        assert client.WaitForEvent("POWERDOWN", 0.1) == event
-        assert client.events == []
+        assert client.events == [event]
     server.Close()
     assert server.received[2]["arguments"] == {"protocol": "vnc", "password": "pw"}
 

@@ -4,14 +4,13 @@ QMP is line-delimited JSON: the server greets with {"QMP": {...}}, the client
 must send qmp_capabilities before any other command, and asynchronous
 {"event": ...} messages may arrive between a command and its
 {"return": ...} or {"error": ...} reply. This client is synchronous, one
-command at a time, and keeps the events it skipped for callers that wait for
-one (SHUTDOWN, RESET...).
+command at a time, and keeps the events it skipped in `events` (for logging
+and tests).
 """
 
 from __future__ import annotations
 
 import socket
-import time
 from typing import Any
 
 from ganeti import errors, serializer
@@ -86,27 +85,6 @@ class QmpClient:
                 return reply["return"]
             else:
                 raise QmpError("Unexpected QMP message: %r" % (reply,))
-
-    def WaitForEvent(self, name: str, timeout: float) -> dict[str, Any] | None:
-        """Wait for an asynchronous event (already received ones count)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for idx, event in enumerate(self.events):
-                if event.get("event") == name:
-                    return self.events.pop(idx)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or self._sock is None:
-                return None
-            self._sock.settimeout(remaining)
-            try:
-                msg = self._ReadMessage()
-            except QmpError:
-                return None
-            finally:
-                if self._sock is not None:
-                    self._sock.settimeout(self.timeout)
-            if "event" in msg:
-                self.events.append(msg)
 
     def _ReadMessage(self) -> dict[str, Any]:
         assert self._sock is not None
