@@ -12,6 +12,7 @@ import hmac
 from typing import Any
 
 import simplejson
+from simplejson.encoder import encode_basestring_ascii as _EncodeString
 
 from ganeti import errors
 
@@ -65,8 +66,13 @@ def DumpSignedJson(data: Any, key: bytes | str, salt: str = "") -> str:
 
 
 def SignMessage(msg: str, key: bytes | str, salt: str = "") -> str:
-    """The signed envelope of already serialised JSON text (lets confd cache msg)."""
-    return DumpJson({"msg": msg, "salt": salt, "hmac": Sha1Hmac(key, msg, salt=salt)})
+    """The signed envelope of already serialised JSON text (lets confd cache msg).
+
+    Formatted directly, byte for byte what DumpJson would give for the dict
+    (sorted keys, compact, ASCII escapes): confd does this for every query.
+    """
+    return '{"hmac":"%s","msg":%s,"salt":%s}\n' % (Sha1Hmac(key, msg, salt=salt),
+                                                   _EncodeString(msg), _EncodeString(salt))
 
 
 def LoadSignedJson(text: str | bytes, key: bytes | str) -> tuple[Any, str]:

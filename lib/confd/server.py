@@ -222,14 +222,11 @@ class ConfigReloader:
 class ConfdServer:
     """The UDP socket and the loop that answers from it (single-threaded)."""
 
-    def __init__(self, processor: ConfdProcessor, address: str, port: int,
-                 reuse_port: bool = False):
+    def __init__(self, processor: ConfdProcessor, address: str, port: int):
         self._processor = processor
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         self.socket = socket.socket(family, socket.SOCK_DGRAM)
         try:
-            if reuse_port:
-                self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
             self.socket.bind((address, port))
         except OSError:

@@ -251,3 +251,20 @@ def test_store_result_callback():
     assert [u.server_reply.answer for u in store.GetResponses("s")] == ["a", "b"]
     store.Forget("s")
     assert store.GetResponses("s") == []
+
+
+def test_salts_are_unique_also_across_fork():
+    import os
+    salts = {client.ConfdClientRequest(C.CONFD_REQ_PING).rsalt for _ in range(1000)}
+    assert len(salts) == 1000
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.write(wfd, client.ConfdClientRequest(C.CONFD_REQ_PING).rsalt.encode())
+        os._exit(0)
+    os.close(wfd)
+    child_salt = os.read(rfd, 100).decode()
+    os.waitpid(pid, 0)
+    os.close(rfd)
+    assert child_salt not in salts
+    assert child_salt != client.ConfdClientRequest(C.CONFD_REQ_PING).rsalt
