@@ -120,8 +120,19 @@ def test_spec_round_trip():
         runtime.StartSpec.FromDict({"name": "x"})
 
 
+def test_deep_run_dir_gets_short_socket_dir(tmp_path):
+    deep = str(tmp_path / ("x" * 100))
+    paths = runtime.RuntimePaths(deep, "inst1")
+    assert paths.qmp.startswith("/tmp/gnt-kvm-") and len(paths.serial) <= runtime.UNIX_PATH_MAX
+    assert runtime.RuntimePaths(deep, "inst1").qmp == paths.qmp  # derived from run_dir alone
+    assert runtime.RuntimePaths("/run/kvm", "inst1").qmp == "/run/kvm/ctrl/inst1.qmp"
+    paths.Prepare()
+    assert os.stat(paths.ctrl_dir).st_mode & 0o777 == 0o700
+    os.rmdir(paths.ctrl_dir)
+
+
 def test_socket_path_limit():
-    paths = runtime.RuntimePaths("/" + "x" * 100, "inst1")
+    paths = runtime.RuntimePaths("/run/kvm", "n" * 100)
     with pytest.raises(errors.HypervisorError, match="Socket path too long"):
         paths.Prepare()
 

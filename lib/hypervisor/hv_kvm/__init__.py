@@ -15,6 +15,7 @@ import logging
 import os
 import pwd
 import shutil
+import signal
 import time
 from typing import Any
 
@@ -196,7 +197,7 @@ class KVMHypervisor(hv_base.BaseHypervisor):
             except errors.HypervisorError as err:
                 logging.warning("QMP quit of %s failed (%s), killing pid %d", paths.name, err, pid)
             if not self._WaitForExit(pid, _HARD_STOP_GRACE):
-                utils.KillProcess(pid, 9)
+                utils.KillProcess(pid, signal.SIGKILL)
                 if not self._WaitForExit(pid, _HARD_STOP_GRACE):
                     raise errors.HypervisorError("Failed to stop instance %s: pid %d survives"
                                                  " SIGKILL" % (paths.name, pid))
@@ -226,7 +227,8 @@ class KVMHypervisor(hv_base.BaseHypervisor):
 
         Not forced (and ACPI on): press the power button and wait up to
         timeout (default constants.DEFAULT_SHUTDOWN_TIMEOUT), then stop it
-        hard. Forced: QMP quit, then SIGKILL. retry re-presses the button.
+        hard. Forced: QMP quit, then SIGKILL. retry is accepted for upstream
+        callers; every call presses the button again.
         """
         name = name or instance.name
         paths = self._Paths(name)
@@ -280,7 +282,7 @@ class KVMHypervisor(hv_base.BaseHypervisor):
             return hv_base.ConsoleInfo(instance.name, constants.CONS_SSH,
                                        host=instance.primary_node, user="root", command=cmd)
         address = hvparams.get(constants.HV_VNC_BIND_ADDRESS)
-        if address and not os.path.isabs(address):
+        if address and not os.path.isabs(address) and instance.network_port:
             host = instance.primary_node if address in ("0.0.0.0", "::") else address
             port = instance.network_port
             return hv_base.ConsoleInfo(instance.name, constants.CONS_VNC, host=host, port=port,

@@ -3,7 +3,8 @@
 Everything lives under one run directory (pathutils.KVM_INSTANCE_DIR):
   pid/<name>            qemu's -pidfile
   ctrl/<name>.qmp       QMP monitor socket
-  ctrl/<name>.serial    serial console socket
+  ctrl/<name>.serial    serial console socket (ctrl/ moves to /tmp/gnt-kvm-<hash>
+                        when run_dir is too deep for Unix socket paths)
   runtime/<name>        JSON: what the instance was started with (the source
                         of ListInstances/GetInstanceInfo and of migration info)
   nic/<name>/<n>        the NIC up script of each interface
@@ -15,8 +16,10 @@ names the instance, so a reused pid is never mistaken for a guest.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import shutil
+import stat
 from typing import Any
 
 from ganeti import constants, errors, serializer, utils
@@ -63,6 +66,20 @@ class StartSpec:
             raise errors.HypervisorError("Malformed KVM runtime data: %s" % err)
 
 
+def _CtrlDir(run_dir: str, name: str) -> str:
+    """ctrl/ under run_dir, or a short stand-in when its socket paths would not fit.
+
+    Deep node roots (virtual clusters in test directories) can exceed the
+    107-byte sun_path; the stand-in /tmp/gnt-kvm-<hash of run_dir> is
+    derived from run_dir alone, so every caller finds the same sockets.
+    """
+    ctrl = os.path.join(run_dir, "ctrl")
+    if len(os.path.join(ctrl, name + ".serial").encode()) <= UNIX_PATH_MAX:
+        return ctrl
+    digest = hashlib.sha1(os.path.abspath(run_dir).encode()).hexdigest()[:16]
+    return os.path.join("/tmp", "gnt-kvm-" + digest)
+
+
 class RuntimePaths:
     """The files of one instance under a run directory."""
 
@@ -72,8 +89,9 @@ class RuntimePaths:
         self.run_dir = run_dir
         self.name = name
         self.pidfile = os.path.join(run_dir, "pid", name)
-        self.qmp = os.path.join(run_dir, "ctrl", name + ".qmp")
-        self.serial = os.path.join(run_dir, "ctrl", name + ".serial")
+        self.ctrl_dir = _CtrlDir(run_dir, name)
+        self.qmp = os.path.join(self.ctrl_dir, name + ".qmp")
+        self.serial = os.path.join(self.ctrl_dir, name + ".serial")
         self.runtime = os.path.join(run_dir, "runtime", name)
         self.nic_dir = os.path.join(run_dir, "nic", name)
         self.chroot = os.path.join(run_dir, "chroot", name)
@@ -89,6 +107,11 @@ class RuntimePaths:
                                              " bytes): %s" % (len(path), UNIX_PATH_MAX, path))
         for sub in ("pid", "ctrl", "runtime", "nic", "chroot"):
             os.makedirs(os.path.join(self.run_dir, sub), mode=0o750, exist_ok=True)
+        os.makedirs(self.ctrl_dir, mode=0o700, exist_ok=True)
+        st = os.lstat(self.ctrl_dir)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+            raise errors.HypervisorError("Socket directory %s is not a directory of ours"
+                                         % self.ctrl_dir)
         os.makedirs(self.nic_dir, mode=0o750, exist_ok=True)
         os.makedirs(self.chroot, mode=0o750, exist_ok=True)
 
