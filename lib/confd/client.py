@@ -256,23 +256,38 @@ class ConfdClient:
         self._requests[request.rsalt] = pending
         self._Schedule(pending, request.rsalt)
         for target in targets:
-            self._Send(payload, target)
+            self._Send(pending, target)
         return pending
 
-    def _Send(self, payload: bytes, target: tuple[str, int]) -> None:
-        """Send once; a full socket buffer loses the datagram to the retry timer."""
+    def _Send(self, pending: _Pending, target: tuple[str, int]) -> None:
+        """Send once; a full socket buffer loses the datagram to the retry timer.
+
+        A target we cannot send to at all (no route, forbidden by a firewall)
+        counts as refused rather than raising: the other targets may answer.
+        """
         for _ in range(2):
             try:
-                self._socket.sendto(payload, target)
+                self._socket.sendto(pending.payload, target)
                 self.counters["sent"] += 1
                 return
             except BlockingIOError:
-                break
+                self._logger.debug("Socket full, leaving %s to the retry timer", target[0])
+                return
             except OSError as err:
-                if err.errno not in _PEER_ERRNOS:
-                    raise errors.ConfdClientError("Cannot send to %s: %s" % (target[0], err))
-                self._DrainErrors()  # an earlier target's refusal surfaced here
-        self._logger.debug("Could not send to %s now; the retry timer will", target[0])
+                if err.errno != errno.ECONNREFUSED:
+                    self._logger.warning("Cannot send to confd on %s: %s", target[0], err)
+                    self._MarkFailed(pending, target)
+                    return
+                self._DrainErrors()  # an earlier datagram's refusal surfaced here
+
+    def _MarkFailed(self, pending: _Pending, target: tuple[str, int]) -> None:
+        if target in pending.failed or target in pending.answered:
+            return
+        self.counters["refused"] += 1
+        pending.failed.add(target)
+        salt = pending.request.rsalt
+        if pending.Finished() and self._requests.get(salt) is pending:
+            self._Finish(salt, pending)
 
     def _Schedule(self, pending: _Pending, salt: str) -> None:
         heapq.heappush(self._timers, (pending.deadline, next(self._seq), salt))
@@ -284,10 +299,9 @@ class ConfdClient:
     # --- timers ----------------------------------------------------------------
     def ExpireRequests(self) -> None:
         """Run due retries and expiries (cheap when nothing is due)."""
-        timers = self._timers
         now = time.monotonic()
-        while timers and timers[0][0] <= now:
-            deadline, _, salt = heapq.heappop(timers)
+        while self._timers and self._timers[0][0] <= now:  # _Schedule may rebuild the heap
+            deadline, _, salt = heapq.heappop(self._timers)
             pending = self._requests.get(salt)
             if pending is None or pending.deadline != deadline:
                 continue  # finished, or rescheduled: a stale entry
@@ -299,7 +313,7 @@ class ConfdClient:
                 for target in pending.targets:
                     if target not in pending.answered and target not in pending.failed:
                         self.counters["retries"] += 1
-                        self._Send(pending.payload, target)
+                        self._Send(pending, target)
                 pending.retry_delay *= 2
                 pending.retry_at = now + pending.retry_delay
             else:
@@ -411,13 +425,9 @@ class ConfdClient:
                 continue  # not one of our requests (or truncated): nothing to learn
             pending = self._requests.get(salt)
             target = (peer[0], peer[1])
-            if pending is None or target not in pending.targets or target in pending.failed:
-                continue
-            self.counters["refused"] += 1
-            self._logger.debug("Confd on %s refused query %s", target[0], salt)
-            pending.failed.add(target)
-            if pending.Finished():
-                self._Finish(salt, pending)
+            if pending is not None and target in pending.targets:
+                self._logger.debug("Confd on %s refused query %s", target[0], salt)
+                self._MarkFailed(pending, target)
 
     # --- blocking interface ------------------------------------------------
     def GetReplies(self, salt: str) -> list[ConfdUpcallPayload]:

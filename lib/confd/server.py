@@ -94,7 +94,8 @@ class ConfdProcessor:
             logging.debug("Dropped datagram: %s", err)
             return None
         served = self._served
-        if not served.serving:
+        # statistics are about this daemon, not the configuration: always answered
+        if not served.serving and request.type != constants.CONFD_REQ_SERVER_STATS:
             counters[NOT_SERVING] += 1
             return None
         msg = self._ReplyMessage(served, request)
@@ -130,7 +131,8 @@ class ConfdProcessor:
     @staticmethod
     def _Serialise(served: _Served, result: querylib.Result) -> str:
         status, answer = result
-        return serializer.DumpJson(protocol.ConfdReply(status, answer, served.view.serial).ToDict())
+        serial = served.view.serial if served.view is not None else 0
+        return serializer.DumpJson(protocol.ConfdReply(status, answer, serial).ToDict())
 
     # --- statistics ------------------------------------------------------
     def GetStats(self) -> dict[str, Any]:

@@ -268,3 +268,17 @@ def test_salts_are_unique_also_across_fork():
     os.close(rfd)
     assert child_salt not in salts
     assert child_salt != client.ConfdClientRequest(C.CONFD_REQ_PING).rsalt
+
+
+def test_target_we_cannot_send_to_counts_as_refused(net):
+    """sendto() to a broadcast address fails at once (EACCES); the query goes on."""
+    with Serving(Processor(net, 5), net + ".1") as port:
+        with client.ConfdClient(KEY, [net + ".1", "255.255.255.255"], port=port) as cl:
+            ups = cl.Query(C.CONFD_REQ_PING, mode=client.MODE_ALL, coverage=2, timeout=5)
+            assert [u.server_ip for u in ups] == [net + ".1"]
+            assert cl.counters["refused"] == 1
+        with client.ConfdClient(KEY, ["255.255.255.255"], port=port) as cl:
+            start = time.monotonic()
+            with pytest.raises(errors.ConfdClientError, match="No answer"):
+                cl.Query(C.CONFD_REQ_PING, timeout=5)
+            assert time.monotonic() - start < 1

@@ -43,7 +43,7 @@ def test_every_drop_reason_is_counted_and_silent(processor):
     good = Query(C.CONFD_REQ_PING)
     cases = {
         protocol.DROP_BAD_SIGNATURE: [Query(C.CONFD_REQ_PING, key=other_key),
-                                      good.replace(b"ping", b"pong").replace(b"rsalt-1", b"rsalt-2")],
+                                      good.replace(b"rsalt-1", b"rsalt-2")],
         protocol.DROP_CLOCK_SKEW: [Query(C.CONFD_REQ_PING, now=1249637704),
                                    Query(C.CONFD_REQ_PING, now=4102444800)],
         protocol.DROP_OVERSIZED: [b"plj0" + b"x" * 70000],
@@ -58,12 +58,17 @@ def test_every_drop_reason_is_counted_and_silent(processor):
     assert processor.ExecQuery(good) is not None  # and it keeps serving
 
 
-def test_not_a_candidate_stays_silent():
+def test_not_a_candidate_stays_silent_but_for_statistics():
     proc = server.ConfdProcessor(KEY, confdtest.NodeName(3))
     proc.SetConfig(confdtest.ViewOf(confdtest.MakeConfig(NET)))
     assert not proc.serving
     assert proc.ExecQuery(Query(C.CONFD_REQ_PING)) is None
     assert proc.counters[server.NOT_SERVING] == 1
+    reply, _ = Answer(proc.ExecQuery(Query(C.CONFD_REQ_SERVER_STATS)))
+    assert reply.answer["serving"] is False and reply.serial == 1
+    proc.SetConfig(None)  # no configuration at all
+    reply, _ = Answer(proc.ExecQuery(Query(C.CONFD_REQ_SERVER_STATS)))
+    assert (reply.answer["serial"], reply.serial) == (None, 0)
 
 
 def test_new_config_replaces_cached_answers(processor):
