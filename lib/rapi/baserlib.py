@@ -183,7 +183,7 @@ def _EncodeJson(value: Any) -> bytes:
 
 
 class RapiEnvironment:
-    """What resources need from the daemon: luxi, the cache, OpenAPI text."""
+    """What resources need from the daemon: the luxi pool and the response cache."""
 
     def __init__(self, luxi_pool: LuxiPool, cache: ResponseCache):
         self.luxi = luxi_pool
