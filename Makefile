@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/scripts:$(CURDIR)/daemons:$(CURDIR)/tools:$(abspath $(V
 PYTEST_ARGS ?=
 LINT_PATHS := $(wildcard lib daemons scripts tools test conftest.py setup.py)
 
-.PHONY: all venv lint test check check-fast demo demo-clean bench clean
+.PHONY: all venv deps lint test check check-fast demo demo-clean bench clean
 
 all: venv ganeti
 
@@ -23,6 +23,10 @@ $(VENV)/.stamp: requirements.txt
 	$(VENV)/bin/pip install -q -r requirements.txt
 	touch $@
 
+# System packages (qemu, openssh, lvm2, ...): only the missing ones, needs root.
+deps:
+	bash tools/install-deps
+
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 
@@ -34,7 +38,7 @@ check: lint test
 check-fast: venv ganeti
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS) test
 
-demo: venv ganeti
+demo: deps venv ganeti
 	$(PY) tools/demo run
 
 demo-clean: venv ganeti
