@@ -198,13 +198,35 @@ def GatherMasterVotes(node_list: list[str], runner: Any = None) -> list[tuple[st
     return sorted(votes.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
 
 
-def CheckAgreement(myself: str, node_list: list[str], runner: Any = None) -> bool:
-    """Whether a majority of the other nodes agree that myself is the master."""
+def CheckAgreement(myself: str, node_list: list[str], runner: Any = None,
+                   retries: int = 6, delay: float = 5.0) -> tuple[bool, str]:
+    """Whether the other nodes agree that myself is the master (masterd's start check).
+
+    The most voted node must be myself, with at least as many votes for as
+    against. While most nodes do not answer, ask again a few times: a whole
+    cluster booting at once brings its node daemons up in any order.
+    """
     others = [n for n in node_list if n != myself]
-    if not others:
-        return True
-    votes = dict(GatherMasterVotes(others, runner))
-    return votes.get(myself, 0) * 2 > len(others)
+    for attempt in range(retries):
+        votes = GatherMasterVotes(others, runner)
+        if not votes:
+            return True, "one-node cluster"
+        if votes[0][0] is not None:
+            break
+        if attempt + 1 < retries:
+            time.sleep(delay)
+    else:
+        return False, ("Cluster inconsistent: most nodes did not answer after %d attempts"
+                       % retries)
+    top_node, top_votes = votes[0]
+    all_votes = sum(count for _, count in votes)
+    if top_node != myself:
+        return False, ("It seems we are not the master (top-voted node is %s with %d out of %d"
+                       " votes)" % (top_node, top_votes, all_votes))
+    if top_votes < all_votes - top_votes:
+        return False, ("It seems we are not the master (%d votes for, %d votes against)"
+                       % (top_votes, all_votes - top_votes))
+    return True, "%d of %d votes" % (top_votes, all_votes)
 
 
 def MasterFailover(no_voting: bool = False, feedback_fn: Feedback | None = None) -> str:

@@ -81,8 +81,7 @@ def _ListEntry(props: dict[str, Any], id_field: str) -> dict[str, Any]:
     return _Obj(dict(props, **{id_field: props.get(id_field, _STR), "uri": _STR}))
 
 
-_DISK_SPEC = _Obj({"size": _T("integer", minimum=0), "mode": _T("string", enum=["rw", "ro",
-                                                                                  "r"])},
+_DISK_SPEC = _Obj({"size": _T("integer", minimum=0), "mode": _T("string", enum=["rw", "ro"])},
                   ["size"])
 _NIC_SPEC = _Obj({k: _T("string", "null") for k in ("mac", "ip", "mode", "link", "bridge")})
 _DEVICE_CHANGE = _T("array", prefixItems=[_T("string", "integer"), _ANY_OBJ])

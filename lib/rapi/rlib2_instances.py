@@ -18,7 +18,6 @@ I_FIELDS = ["name", "admin_state", "os", "pnode", "snodes", "disk_template",
 
 _NIC_FIELDS = frozenset([constants.INIC_MAC, constants.INIC_IP, constants.INIC_MODE,
                          constants.INIC_LINK, constants.INIC_BRIDGE])
-_DISK_ACCESS_ALIASES = {"ro": constants.DISK_RDONLY}
 _REQ_DATA_VERSION = "__version__"
 _CREATE_RENAME = {"name": "instance_name", "os": "os_type"}
 # Upstream fields of later versions that this cluster's opcodes do not have.
@@ -58,8 +57,7 @@ def _ParseDisks(value: Any) -> list[dict[str, Any]]:
             raise http.HttpBadRequest("Field '%s.size' must not be negative" % what)
         parsed = {constants.IDISK_SIZE: size}
         if constants.IDISK_MODE in disk:
-            mode = _DISK_ACCESS_ALIASES.get(disk[constants.IDISK_MODE],
-                                            disk[constants.IDISK_MODE])
+            mode = disk[constants.IDISK_MODE]
             if mode not in constants.DISK_ACCESS_SET:
                 raise http.HttpBadRequest("Field '%s.mode' must be one of rw, ro" % what)
             parsed[constants.IDISK_MODE] = mode
