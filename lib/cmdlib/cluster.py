@@ -272,12 +272,11 @@ class LUClusterSetParams(LogicalUnit):
 
     def Exec(self, feedback_fn: Any) -> None:
         cluster = self.cfg.GetClusterInfo()
-        pool_grew = self.new_cluster.candidate_pool_size > cluster.candidate_pool_size
         for name in objects.Cluster.FIELDS:
             if name not in ("uuid", "serial_no", "ctime", "mtime"):
                 setattr(cluster, name, getattr(self.new_cluster, name))
         self.cfg.Update(cluster, feedback_fn)
-        if pool_grew:
+        if self.op.candidate_pool_size is not None:
             promoted = self.cfg.MaintainCandidatePool()
             for node in promoted:
                 feedback_fn("Promoted %s to master candidate" % node)
