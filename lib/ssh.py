@@ -88,20 +88,18 @@ def WriteKnownHostsFile(cluster_name: str, host_pubkey: str,
 
 
 class SshRunner:
-    """Builds and runs ssh/scp command lines towards the nodes of one cluster."""
+    """Builds and runs ssh command lines towards the nodes of one cluster."""
 
     def __init__(self, cluster_name: str, port: int = SSH_PORT):
         self.cluster_name = cluster_name
         self.port = port
 
     def _Options(self, batch: bool, ask_key: bool, strict_host_check: bool,
-                 use_cluster_key: bool, private_key: str | None,
-                 port_flag: str = "-p") -> list[str]:
-        """Options shared by ssh and scp (which spells the port flag -P)."""
+                 use_cluster_key: bool, private_key: str | None) -> list[str]:
         opts = ["-oHashKnownHosts=no", "-oLogLevel=ERROR",
                 "-oServerAliveInterval=30", "-oConnectTimeout=10",
                 "-oGlobalKnownHostsFile=%s" % pathutils.SSH_KNOWN_HOSTS_FILE,
-                "-oUserKnownHostsFile=/dev/null", port_flag, str(self.port)]
+                "-oUserKnownHostsFile=/dev/null", "-p", str(self.port)]
         if use_cluster_key:
             opts.append("-oHostKeyAlias=%s" % self.cluster_name)
         key = private_key or GetUserFiles()[0]
@@ -136,14 +134,23 @@ class SshRunner:
         return process.RunCmd(self.BuildCmd(hostname, user, command, **kwargs),
                               input_data=input_data, timeout=timeout)
 
-    def CopyFileToNode(self, node: str, filename: str, remote: str | None = None) -> None:
-        """scp a local file to the same (or the given) path on node."""
+    def CopyFileToNode(self, node: str, filename: str) -> None:
+        """Copy a local file to the same cluster path on node (atomically, same mode).
+
+        The path is taken relative to this node's root and written under the
+        target's own root (GANETI_ROOTDIR there), so that on a virtual
+        cluster every node gets its own copy; on real nodes both are "/".
+        """
         if not os.path.isfile(filename):
             raise errors.OpExecError("Not copying %s: not a regular file" % filename)
-        _, address = netutils.Hostname.Resolve(node)
-        argv = ["scp", "-q", "-p"] + self._Options(True, False, True, True, None, port_flag="-P")
-        argv += [filename, "root@[%s]:%s" % (address, remote or filename)]
-        result = process.RunCmd(argv, timeout=120)
+        root = pathutils.GetRootDir()
+        path = filename[len(root):] if root and filename.startswith(root + "/") else filename
+        mode = os.stat(filename).st_mode & 0o7777
+        target = '"${GANETI_ROOTDIR}"%s' % process.ShellQuoteArgs([path])
+        command = ("set -e; umask 077; mkdir -p \"$(dirname %(t)s)\"; cat > %(t)s.gnt-copy;"
+                   " chmod %(mode)o %(t)s.gnt-copy; mv -f %(t)s.gnt-copy %(t)s"
+                   % {"t": target, "mode": mode})
+        result = self.Run(node, "root", command, input_data=io.ReadFile(filename, binary=True))
         if result.failed:
             raise errors.OpExecError("Copy of %s to node %s failed (%s): %s"
                                      % (filename, node, result.fail_reason, result.output))

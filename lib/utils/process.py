@@ -62,7 +62,7 @@ def ShellQuoteArgs(args: Sequence[str]) -> str:
 
 
 def RunCmd(cmd: Sequence[str] | str, env: Mapping[str, str] | None = None,
-           cwd: str = "/", timeout: float | None = None, input_data: str | None = None,
+           cwd: str = "/", timeout: float | None = None, input_data: str | bytes | None = None,
            reset_env: bool = False, output_file: str | None = None) -> RunResult:
     """Run a command and capture its output.
 
@@ -92,7 +92,8 @@ def RunCmd(cmd: Sequence[str] | str, env: Mapping[str, str] | None = None,
         timed_out = False
         try:
             stdout, stderr = proc.communicate(
-                input=input_data.encode() if input_data is not None else None, timeout=timeout)
+                input=input_data.encode() if isinstance(input_data, str) else input_data,
+                timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
             _KillGroup(proc)

@@ -152,6 +152,30 @@ def test_killed_noded_seen_by_verify_and_restarted_by_watcher(tc):
     testutils.WaitFor(lambda: _Verify(tc)[0] == 0, timeout=20, what="clean verify")
 
 
+def test_command_copyfile_and_readd(tc):
+    out = tc.Gnt(N1, "gnt-cluster", "command", "echo me=$GANETI_HOSTNAME").stdout
+    for node in (N1, N2, N3):
+        assert "node: %s\nme=%s\nreturn code = 0" % (node, node) in out
+    src = tc.Root(N1) + "/etc/ganeti/motd"
+    with open(src, "wb") as fh:
+        fh.write(b"binary\x00data\n")
+    os.chmod(src, 0o640)
+    tc.Gnt(N1, "gnt-cluster", "copyfile", "-n", N2, "-n", N3, src)
+    for node in (N2, N3):
+        copy = tc.Root(node) + "/etc/ganeti/motd"
+        with open(copy, "rb") as fh:
+            assert fh.read() == b"binary\x00data\n"
+        assert os.stat(copy).st_mode & 0o777 == 0o640
+    tc.Gnt(N1, "gnt-cluster", "modify", "-C", "2")
+    tc.Gnt(N1, "gnt-node", "modify", "-O", "yes", N3)
+    assert tc.NodeList(N1)[2] == [N3, "O"]
+    tc.Gnt(N1, "gnt-node", "add", "--readd", N3)
+    assert tc.NodeList(N1)[2] == [N3, "R"], "the pool (2) is full: readded as regular"
+    tc.Gnt(N1, "gnt-cluster", "modify", "-C", "10")
+    assert tc.NodeList(N1)[2] == [N3, "C"]
+    assert _Verify(tc)[0] == 0
+
+
 def test_node_remove_and_destroy(tc):
     tc.Gnt(N1, "gnt-node", "remove", N3)
     assert [row[0] for row in tc.NodeList(N1)] == [N1, N2]
