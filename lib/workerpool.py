@@ -109,6 +109,11 @@ class WorkerPool:
         with self._lock:
             return self._running > 0
 
+    def IdleWorkers(self) -> int:
+        """Workers that would start a task added now at once."""
+        with self._lock:
+            return max(0, len(self._workers) - self._running - len(self._tasks))
+
     def QueuedTasks(self) -> int:
         with self._lock:
             return len(self._tasks)

@@ -119,6 +119,7 @@ class QueuedJob:
         self.durable_version = 0
         self.failed_version = 0
         self.write_error: Exception | None = None
+        self.starting = False  # just handed to an idle worker (see writer.MarkDirty)
         self.committed: JobSnapshot | None = None
         self.summary = [op.input.Summary() for op in self.ops]
 
@@ -137,6 +138,7 @@ class QueuedJob:
         obj.cond = threading.Condition(lock)
         obj.version = obj.durable_version = obj.failed_version = 0
         obj.write_error = None
+        obj.starting = False
         obj.summary = [op.input.Summary() for op in obj.ops]
         obj.committed = JobSnapshot(state, obj.summary)
         return obj

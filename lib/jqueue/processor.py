@@ -21,7 +21,7 @@ from ganeti.jqueue.job import QueuedJob, QueuedOpCode, TimeStampNow
 
 
 class JobCanceled(Exception):
-    """The job was canceled while its opcode waited (internal)."""
+    """The job was ended from outside while its opcode waited (internal)."""
 
 
 class QueueShutdown(Exception):
@@ -78,7 +78,8 @@ class JobRunner:
 
     # --- callbacks from mcpu (worker thread) -----------------------------
     def _CheckInterruptUnlocked(self, op: QueuedOpCode) -> None:
-        if op.status in (constants.OP_STATUS_CANCELING, constants.OP_STATUS_CANCELED):
+        """Raise if the opcode was ended from outside (cancel, failed submission) or we stop."""
+        if op.status == constants.OP_STATUS_CANCELING or op.status in constants.OPS_FINALIZED:
             raise JobCanceled()
         if self.queue.shutting_down:
             raise QueueShutdown()
@@ -100,6 +101,7 @@ class JobRunner:
             op.status = constants.OP_STATUS_RUNNING
             op.exec_timestamp = TimeStampNow()
             self._writer.WaitDurable(self.job, self._writer.MarkDirty(self.job))
+            self._CheckInterruptUnlocked(op)  # the lock was released while waiting
 
     def OpLog(self, op: QueuedOpCode, log_type: str, message: Any) -> None:
         try:

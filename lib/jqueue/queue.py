@@ -200,20 +200,26 @@ class JobQueue:
                 results[idx] = (True, str(job.id))
             if not created:
                 return results
-            self.writer.SetSerial(self._last_serial)
-            versions = [self.writer.MarkDirty(job) for job in created]
+            # Workers may start at once: an opcode executes only once its "running"
+            # state is on disk, which implies the job itself is. Jobs an idle worker
+            # takes now get their queued and running states written together.
+            idle = self._pool.IdleWorkers()
+            versions = [self.writer.MarkDirty(job, starting=pos < idle)
+                        for pos, job in enumerate(created)]
+            self._pool.AddManyTasks([(self, job) for job in created],
+                                    priority=[job.CalcPriority() for job in created])
             try:
                 for job, version in zip(created, versions):
                     self.writer.WaitDurable(job, version)
             except errors.JobQueueError as err:
-                # The ids are used up; the jobs never run and end as errors on disk
-                # if the writer's retry succeeds later.
+                # The ids are used up; the jobs never run (their workers see them
+                # finished) and end as errors on disk if the writer's retry succeeds.
                 for job in created:
-                    job.MarkUnfinishedOps(constants.OP_STATUS_ERROR, "Job not submitted: %s" % err)
-                    self.writer.MarkDirty(job)
+                    if not job.IsFinalized():
+                        job.MarkUnfinishedOps(constants.OP_STATUS_ERROR,
+                                              "Job not submitted: %s" % err)
+                        self.writer.MarkDirty(job)
                 raise
-        self._pool.AddManyTasks([(self, job) for job in created],
-                                priority=[job.CalcPriority() for job in created])
         return results
 
     # --- queries ------------------------------------------------------------------
@@ -323,6 +329,8 @@ class JobQueue:
                     wanted.append(job_id)
             if not wanted:
                 return 0
+            # Job files no longer show these ids: the serial file must (see storage).
+            self._WriteSerialUnlocked()
             moved = self._storage.ArchiveJobs(wanted)
             for job_id in wanted:
                 self._ids.discard(job_id)
@@ -337,6 +345,14 @@ class JobQueue:
         """A node became a master candidate: copy the queue to it."""
         with self.lock:
             self.writer.AddNode(node)
+
+    def _WriteSerialUnlocked(self) -> None:
+        serial = (self._storage.serial_file, "%d\n" % self._last_serial)
+        self._storage.WriteFiles([serial])
+        try:
+            self._replicator.UpdateFiles([serial])
+        except Exception:  # noqa: BLE001 - replication is best effort
+            logging.exception("Replicating the job queue serial failed")
 
     def SetDrainFlag(self, drain: bool) -> bool:
         """Refuse (True) or accept (False) new jobs; kept across restarts."""
@@ -359,5 +375,7 @@ class JobQueue:
         if not clean:
             logging.warning("Jobs still running after %ss, stopping anyway", timeout)
         self.writer.Stop()
+        with self.lock:
+            self._WriteSerialUnlocked()
         self._storage.Close()
         return clean

@@ -119,15 +119,29 @@ class QueueStorage:
 
     # --- reading ------------------------------------------------------------
     def ReadSerial(self) -> int:
-        """The last job id handed out: the serial file, or higher if a job file says so."""
+        """The last job id handed out.
+
+        Ids live in job files, in the archive, and in the serial file; the
+        master writes the serial file when archiving and at shutdown, not for
+        every submission (a job file already records its id durably), so the
+        highest of the three is the truth.
+        """
         try:
             serial = int(utils.ReadFile(self.serial_file).strip() or 0)
         except FileNotFoundError:
             serial = 0
         except ValueError as err:
             raise errors.JobQueueError("Invalid job queue serial file: %s" % err)
-        ids = self.ListJobIds()
-        return max([serial] + ids[-1:])
+        return max([serial] + self.ListJobIds()[-1:] + [self._MaxArchivedId()])
+
+    def _MaxArchivedId(self) -> int:
+        ranges = [int(name) for name in os.listdir(self.archive_dir) if name.isdigit()]
+        for subdir in sorted(ranges, reverse=True):
+            ids = [int(m.group(1)) for m in map(
+                _JOB_FILE_RE.match, os.listdir(os.path.join(self.archive_dir, str(subdir)))) if m]
+            if ids:
+                return max(ids)
+        return 0
 
     def ReadJob(self, job_id: int) -> dict | None:
         """The parsed job file, None if there is none; JobFileCorrupted if unparsable."""

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable, Protocol, Sequence
 
 from ganeti import errors, serializer, utils
 from ganeti.jqueue.job import JobSnapshot, QueuedJob
 from ganeti.jqueue.storage import QueueStorage
+
+#: How long the writer waits for a job just handed to an idle worker to change again.
+STARTING_GRACE = 0.002
 
 
 class Replicator(Protocol):
@@ -63,7 +67,6 @@ class JobFileWriter:
         self._retry_delay = retry_delay
         self._work = threading.Condition(lock)
         self._dirty: dict[int, QueuedJob] = {}
-        self._serial: int | None = None
         self._new_nodes: list[str] = []
         self._stopping = False
         self._stop_event = threading.Event()
@@ -71,17 +74,19 @@ class JobFileWriter:
         self._thread = threading.Thread(target=self._Run, name="JobFileWriter", daemon=True)
         self._thread.start()
 
-    def MarkDirty(self, job: QueuedJob) -> int:
-        """Schedule job for writing; returns the version to WaitDurable for."""
+    def MarkDirty(self, job: QueuedJob, starting: bool = False) -> int:
+        """Schedule job for writing; returns the version to WaitDurable for.
+
+        starting: the job was just handed to an idle worker, which will
+        change it again within moments (running, or waiting for a lock); the
+        writer then waits up to STARTING_GRACE for that change, so that one
+        write records both (a job then costs two writes, not three).
+        """
         job.version += 1
+        job.starting = starting
         self._dirty[job.id] = job
         self._work.notify()
         return job.version
-
-    def SetSerial(self, serial: int) -> None:
-        """Write the serial file (with the next batch)."""
-        self._serial = serial
-        self._work.notify()
 
     def AddNode(self, node: str) -> None:
         """Copy the whole queue to a new master candidate, between two batches."""
@@ -108,23 +113,37 @@ class JobFileWriter:
     def _Run(self) -> None:
         while True:
             with self._lock:
-                while (not self._dirty and self._serial is None and not self._new_nodes
-                       and not self._stopping):
-                    self._work.wait()
-                if not self._dirty and self._serial is None and not self._new_nodes:
+                self._WaitForWork()
+                if not self._dirty and not self._new_nodes:
                     return
                 jobs = list(self._dirty.values())
                 self._dirty.clear()
-                serial, self._serial = self._serial, None
                 new_nodes, self._new_nodes = self._new_nodes, []
                 states = [(job, job.version, job.Serialize()) for job in jobs]
             for node in new_nodes:
                 self._SyncNode(node)
-            if (states or serial is not None) and not self._WriteBatch(states, serial):
+            if states and not self._WriteBatch(states):
                 if self._stopping:
                     logging.error("Stopping with unwritten job queue changes")
                     return
                 self._stop_event.wait(self._retry_delay)
+
+    def _WaitForWork(self) -> None:
+        """Until something is dirty (lock held), giving starting jobs their grace."""
+        deadline = None
+        while not self._stopping:
+            if self._new_nodes or (self._dirty and not all(
+                    job.starting for job in self._dirty.values())):
+                return
+            if not self._dirty:
+                deadline = None
+                self._work.wait()
+                continue
+            now = time.monotonic()
+            deadline = deadline or now + STARTING_GRACE
+            if now >= deadline:
+                return
+            self._work.wait(deadline - now)
 
     def _SyncNode(self, node: str) -> None:
         """Send every queue file as it is on disk (no batch is being written now)."""
@@ -141,11 +160,10 @@ class JobFileWriter:
         except Exception:  # noqa: BLE001 - replication is best effort
             logging.exception("Copying the job queue to %s failed", node)
 
-    def _WriteBatch(self, states: list[tuple[QueuedJob, int, dict]], serial: int | None) -> bool:
-        files = [] if serial is None else [(self._storage.serial_file, "%d\n" % serial)]
+    def _WriteBatch(self, states: list[tuple[QueuedJob, int, dict]]) -> bool:
         texts = [serializer.DumpJson(data) for _, _, data in states]
-        files.extend((self._storage.JobPath(job.id), text)
-                     for (job, _, _), text in zip(states, texts))
+        files = [(self._storage.JobPath(job.id), text)
+                 for (job, _, _), text in zip(states, texts)]
         error: Exception | None = None
         try:
             self._storage.WriteFiles(files)
@@ -163,7 +181,7 @@ class JobFileWriter:
         with self._lock:
             self.batches += 1
             if error is not None:
-                self._Failed(states, serial, error)
+                self._Failed(states, error)
                 return False
             for (job, version, _), snapshot in zip(states, snapshots):
                 job.durable_version = max(job.durable_version, version)
@@ -173,13 +191,10 @@ class JobFileWriter:
             self._on_commit([job for job, _, _ in states])
         return True
 
-    def _Failed(self, states: list[tuple[QueuedJob, int, dict]], serial: int | None,
-                error: Exception) -> None:
+    def _Failed(self, states: list[tuple[QueuedJob, int, dict]], error: Exception) -> None:
         """Tell waiters of the failed versions, and retry the jobs with the next batch."""
         for job, version, _ in states:
             job.write_error = error
             job.failed_version = max(job.failed_version, version)
             self._dirty.setdefault(job.id, job)
             job.cond.notify_all()
-        if serial is not None and self._serial is None:
-            self._serial = serial
