@@ -337,14 +337,18 @@ class ConfdClient:
             self._Finish(salt, pending)
 
     # --- receiving -------------------------------------------------------------
-    def ReceiveReply(self, timeout: float = 1.0) -> bool:
+    def ReceiveReply(self, timeout: float = 1.0, spin: float = BLOCKING_SPIN) -> bool:
         """Wait up to timeout for one datagram and handle it; False if none came.
 
-        Retries and expiries that fall due while waiting are run too.
+        Retries and expiries that fall due while waiting are run too. While
+        requests are in flight, the first `spin` seconds poll without
+        sleeping, as in WaitForReply.
         """
-        end = time.monotonic() + timeout
+        start = time.monotonic()
+        end = start + timeout
+        spin_end = start + spin if self._requests else start
         while True:
-            if self._Poll(end):
+            if self._Poll(end, sleep=time.monotonic() >= spin_end):
                 return True
             if time.monotonic() >= end:
                 return False

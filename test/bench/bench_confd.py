@@ -11,7 +11,9 @@ GANETI_ROOTDIR, as the tests do) and measures, over loopback:
 - sustained answered queries/s with 8 queries in flight, from 1 and from 4
   client processes (8 in flight each), and 1 process with 1 in flight;
 - whether the client slows down as it runs: answers/s in the first and the
-  last second of a long run, and the size of its timer heap.
+  last second of a long run, and the size of its timer heap; and the cost
+  of handling one reply with 0, 1,000 and 100,000 other requests pending
+  (upstream's library rescanned them all on every reply).
 
 Goals (doc/confd.md): median <= 100 us, >= 10,000 q/s to one client process,
 >= 15,000 q/s to four. Figures go to doc/benchmarks.md.
@@ -111,9 +113,16 @@ def _LoadWorker(key: bytes, server: str, inflight: int, duration: float, start_a
     cl.Close()
 
 
+def _CpuSeconds(pid: int) -> float:
+    with open("/proc/%d/stat" % pid) as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def BenchThroughput(key: bytes, server: str, processes: int, inflight: int,
-                    duration: float) -> list:
+                    duration: float, server_pid: int) -> list:
     queue: multiprocessing.Queue = multiprocessing.Queue()
+    cpu_before = _CpuSeconds(server_pid)
     start_at = time.time() + 0.3
     workers = [multiprocessing.Process(target=_LoadWorker,
                                        args=(key, server, inflight, duration, start_at, queue))
@@ -125,9 +134,50 @@ def BenchThroughput(key: bytes, server: str, processes: int, inflight: int,
         proc.join()
     total = sum(r[0] for r in results)
     elapsed = max(r[1] for r in results)
-    print("%d client process(es) x %d in flight: %8.0f answers/s  (retries %d)"
-          % (processes, inflight, total / elapsed, sum(r[4] for r in results)))
+    server_cpu = (_CpuSeconds(server_pid) - cpu_before) / elapsed
+    print("%d client process(es) x %d in flight: %8.0f answers/s  (server CPU %3.0f%%,"
+          " retries %d)" % (processes, inflight, total / elapsed, server_cpu * 100,
+                           sum(r[4] for r in results)))
     return results
+
+
+def BenchPendingScaling(key: bytes) -> None:
+    """Cost of one reply while many other requests wait (no network: replies are fed in)."""
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))  # receives the queries, never answers
+    # no retry or expiry may fall due while the table fills: measure lookups only
+    constants.CONFD_CLIENT_EXPIRE_TIMEOUT = 3600
+    for pending in (0, 1000, 100000):
+        cl = client.ConfdClient(key, ["127.0.0.1"], lambda up: None, port=sink.getsockname()[1],
+                                retry_interval=3600)
+        for _ in range(pending):
+            cl.SendRequest(client.ConfdClientRequest(*QUERY))
+            if cl.counters["sent"] % 512 == 0:
+                _Drain(sink)
+        requests = [client.ConfdClientRequest(*QUERY) for _ in range(2000)]
+        replies = [protocol.PackReply(protocol.ConfdReply(0, 4, 1), r.rsalt, key)
+                   for r in requests]
+        for request in requests:
+            cl.SendRequest(request)
+            if cl.counters["sent"] % 512 == 0:
+                _Drain(sink)
+        start = time.perf_counter()
+        for datagram in replies:
+            cl.HandleResponse(datagram, "127.0.0.1", constants.DEFAULT_CONFD_PORT)
+        per_reply = (time.perf_counter() - start) / len(replies)
+        print("one reply with %6d other requests pending: %5.1f us" % (pending, per_reply * 1e6))
+        cl.Close()
+        _Drain(sink)
+    sink.close()
+
+
+def _Drain(sock: socket.socket) -> None:
+    sock.setblocking(False)
+    try:
+        while True:
+            sock.recv(65536)
+    except BlockingIOError:
+        pass
 
 
 def main() -> None:
@@ -145,14 +195,13 @@ def main() -> None:
         try:
             node = cluster.Start(1)
             BenchLatency(cluster.key, node.ip, count)
-            BenchThroughput(cluster.key, node.ip, 1, 1, duration)
-            BenchThroughput(cluster.key, node.ip, 1, 8, duration)
-            BenchThroughput(cluster.key, node.ip, 4, 2, duration)
-            BenchThroughput(cluster.key, node.ip, 4, 8, duration)
-            long_run = BenchThroughput(cluster.key, node.ip, 1, 8, duration * 2)[0]
+            for processes, inflight in ((1, 1), (1, 8), (4, 2), (4, 8)):
+                BenchThroughput(cluster.key, node.ip, processes, inflight, duration, node.pid)
+            long_run = BenchThroughput(cluster.key, node.ip, 1, 8, duration * 4, node.pid)[0]
             rates = long_run[2]
             print("long run: first second %d answers/s, last second %d, timer heap %d entries"
                   % (rates[0], rates[-1], long_run[3]))
+            BenchPendingScaling(cluster.key)
         finally:
             reaper.KillAll()
 
