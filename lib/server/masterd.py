@@ -1,9 +1,10 @@
 """ganeti-masterd's main: the job queue, the locks and the luxi socket.
 
-Start-up (on the master node only): load the configuration, build the lock
-manager, open the job queue (taking queue/lock, checking its version,
-ending jobs a dead master left running, resuming queued ones), then listen
-on the master socket. Shutdown on SIGTERM: refuse new jobs, let running
+Start-up, on the master node only (as ssconf names it and, unless
+--no-voting, as a majority of the other nodes confirm): load the
+configuration, build the lock manager, open the job queue (taking
+queue/lock, checking its version, ending jobs a dead master left running,
+resuming queued ones), then listen on the master socket. Shutdown on SIGTERM: refuse new jobs, let running
 opcodes finish (up to --shutdown-timeout; the rest end as errors at the
 next start), write the queue, close the socket.
 
@@ -19,9 +20,11 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
+import time
 from typing import Any, Callable
 
 from ganeti import (
+    bootstrap,
     config,
     constants,
     daemon,
@@ -43,6 +46,8 @@ from ganeti.luxi import server as luxi_server
 
 #: How long running opcodes get to finish at shutdown before the daemon exits anyway.
 DEFAULT_SHUTDOWN_TIMEOUT = 120.0
+_VOTE_ATTEMPTS = 6
+_VOTE_RETRY_DELAY = 10.0
 
 
 class GanetiContext:
@@ -222,8 +227,9 @@ def CheckMasterd(options: Any, args: list[str]) -> None:
         print("The 'no voting' option has been selected.\nThis is dangerous, please"
               " confirm by adding the --yes-do-it option", file=sys.stderr)
         sys.exit(constants.EXIT_FAILURE)
+    store = ssconf.SimpleStore()
     try:
-        master = ssconf.SimpleStore().GetMasterNode()
+        master = store.GetMasterNode()
     except errors.ConfigurationError as err:
         print("Cluster configuration incomplete: %s" % err, file=sys.stderr)
         sys.exit(constants.EXIT_NODESETUP_ERROR)
@@ -232,6 +238,45 @@ def CheckMasterd(options: Any, args: list[str]) -> None:
         print("%s is not the master node (the master is %s)" % (myself, master),
               file=sys.stderr)
         sys.exit(constants.EXIT_NOTMASTER)
+    if not options.no_voting and not _CheckAgreement(myself, store):
+        sys.exit(constants.EXIT_FAILURE)
+
+
+def _CheckAgreement(myself: str, store: ssconf.SimpleStore) -> bool:
+    """Whether the other nodes agree that we are the master (upstream's start-up vote).
+
+    Guards against two masters after a failover the old master missed.
+    Nodes that do not answer (the cluster is booting) are asked again a
+    few times before giving up.
+    """
+    others = [name for name in store.GetNodeList() if name != myself]
+    if not others:
+        return True
+    addresses = dict(line.split(None, 1) for line in store.GetNodePrimaryIPList()
+                     if len(line.split()) == 2)
+    runner = rpc.RpcRunner(rpc.StaticResolver(addresses))
+    for attempt in range(_VOTE_ATTEMPTS):
+        votes = bootstrap.GatherMasterVotes(others, runner)
+        if votes[0][0] is not None:
+            break
+        print("Most nodes did not answer who the master is (attempt %d of %d)"
+              % (attempt + 1, _VOTE_ATTEMPTS), file=sys.stderr)
+        time.sleep(_VOTE_RETRY_DELAY)
+    else:
+        print("Cluster inconsistent: most nodes did not answer; use --no-voting if you"
+              " understand what it does to the cluster", file=sys.stderr)
+        return False
+    total = sum(count for _, count in votes)
+    top, top_votes = votes[0]
+    if top != myself:
+        print("It seems we are not the master (top-voted node is %s with %d out of %d votes)"
+              % (top, top_votes, total), file=sys.stderr)
+        return False
+    if top_votes < total - top_votes:
+        print("It seems we are not the master (%d votes for, %d against)"
+              % (top_votes, total - top_votes), file=sys.stderr)
+        return False
+    return True
 
 
 def PrepMasterd(options: Any, args: list[str]) -> tuple[GanetiContext, Any]:

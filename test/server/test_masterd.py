@@ -174,3 +174,70 @@ def test_refuses_to_start_when_not_master_or_queue_locked(master, reaper):
     result = master.Start(check=False)
     assert result.returncode == constants.EXIT_FAILURE
     assert "locked by another process" in result.stderr
+
+
+# --- in-process tests of the daemon's parts ----------------------------------
+
+class _Store:
+    def __init__(self, nodes):
+        self._nodes = nodes
+
+    def GetNodeList(self):
+        return list(self._nodes)
+
+    def GetNodePrimaryIPList(self):
+        return ["%s 127.0.0.%d" % (name, i) for i, name in enumerate(self._nodes, 1)]
+
+
+@pytest.mark.parametrize("rounds, expected", [
+    ([[("node1", 2), (None, 1)]], True),
+    ([[(None, 3)], [("node1", 3)]], True),  # nobody answered at first
+    ([[("node2", 2), ("node1", 1)]], False),  # the others think node2 is master
+    ([[(None, 3)]] * 6, False),  # never enough answers
+])
+def test_start_up_vote(monkeypatch, rounds, expected):
+    from ganeti.server import masterd
+    calls = iter(rounds)
+    monkeypatch.setattr(masterd.bootstrap, "GatherMasterVotes",
+                        lambda nodes, runner: next(calls))
+    monkeypatch.setattr(masterd.time, "sleep", lambda _: None)
+    assert masterd._CheckAgreement("node1", _Store(["node1", "node2", "node3", "node4"])) \
+        is expected
+    assert masterd._CheckAgreement("node1", _Store(["node1"])) is True
+
+
+def test_client_ops_dispatch(tmp_path, monkeypatch):
+    from ganeti import pathutils
+    from ganeti.server import masterd
+
+    class _Queue:
+        def CancelJob(self, job_id):
+            return (True, "canceled %s" % job_id)
+
+        def QueryJobs(self, job_ids, fields):
+            return [[job_ids, fields]]
+
+        def WaitForJobChanges(self, *args):
+            return args
+
+    ctx = masterd.GanetiContext.__new__(masterd.GanetiContext)
+    ctx.jobqueue = _Queue()
+    ops = masterd.ClientOps(ctx)
+    assert ops("CancelJob", "7") == (True, "canceled 7")  # upstream: the bare job id
+    assert ops("QueryJobs", [None, ["id"]]) == [[None, ["id"]]]
+    # the wait is bounded so that the answer beats the client's read timeout
+    assert ops("WaitForJobChanges", ["1", ["status"], None, None, 3600])[-1] == 29.5
+    for method, args, text in [("NoSuch", [], "Unknown luxi method"),
+                               ("QueryJobs", {"a": 1}, "must be a list"),
+                               ("QueryJobs", [None], "Invalid arguments"),
+                               ("QueryJobs", [None, [], 3], "Invalid arguments")]:
+        with pytest.raises(errors.ProtocolError, match=text):
+            ops(method, args)
+    with pytest.raises(errors.OpPrereqError):
+        ops("SetDrainFlag", "yes")
+    pause_file = str(tmp_path / "watcher.pause")
+    monkeypatch.setattr(pathutils, "WATCHER_PAUSEFILE", pause_file)
+    assert ops("SetWatcherPause", [1234567890]) == 1234567890
+    assert open(pause_file).read() == "1234567890\n"
+    assert ops("SetWatcherPause", [None]) is None
+    assert not os.path.exists(pause_file)
