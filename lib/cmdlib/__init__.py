@@ -12,7 +12,9 @@ from typing import Any
 
 from ganeti import errors
 
-_LU_MODULES = ("cluster", "node", "tags", "test")
+_LU_MODULES = ("cluster", "node", "tags", "test", "instance_create", "instance_ops",
+               "instance_disks", "instance_query", "instance_set_params", "instance_migration",
+               "operating_system")
 _REGISTRY: dict[str, type] | None = None
 
 
