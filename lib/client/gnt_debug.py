@@ -54,11 +54,18 @@ _LOCK_HEADERS = {"name": "Name", "mode": "Mode", "owner": "Owner", "pending": "P
 
 
 def ListLocks(opts: Any, args: list[str]) -> int:
+    """Every lock, its holders and its queue of waiters (thread names: "Job42/Worker3")."""
     fields = cli.ParseFields(opts.output, _LOCK_FIELDS)
+    unknown = [f for f in fields if f not in _LOCK_HEADERS]
+    if unknown:
+        raise errors.OpPrereqError("Unknown output field(s): %s" % ", ".join(unknown),
+                                   errors.ECODE_INVAL)
     rows = []
     for lock in cli.GetClient().QueryLocks():
-        pending = ["%s:%s" % (mode, ",".join(owners)) for mode, owners in lock.get("pending", [])]
-        values = dict(lock, owner=lock.get("owner") or [], pending=pending)
+        pending = ", ".join("%s:%s" % (mode, ",".join(owners))
+                            for mode, owners in lock.get("pending") or [])
+        values = dict(lock, owner=",".join(lock.get("owner") or []) or None,
+                      pending=pending or None)
         rows.append([values.get(f) for f in fields])
     headers = None if opts.no_headers else _LOCK_HEADERS
     for line in cli.GenerateTable(headers, fields, opts.separator, rows):
