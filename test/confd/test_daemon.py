@@ -13,6 +13,14 @@ from ganeti import constants as C
 from ganeti.confd import client, protocol
 
 
+def _Alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
 def Stats(cl):
     return cl.Query(C.CONFD_REQ_SERVER_STATS, mode=client.MODE_FIRST).server_reply.answer
 
@@ -98,9 +106,7 @@ def test_one_of_two_killed_still_answers(cluster, reaper):
     with client.ConfdClient(cluster.key, cluster.CandidateIps()) as cl:
         assert len(cl.Query(C.CONFD_REQ_PING, mode=client.MODE_ALL)) == 2
         os.kill(second.pid, signal.SIGKILL)
-        testutils.WaitFor(lambda: not os.path.exists("/proc/%d/stat" % second.pid)
-                          or open("/proc/%d/stat" % second.pid).read().split()[2] == "Z",
-                          what="the daemon to die")
+        testutils.WaitFor(lambda: not _Alive(second.pid), what="the daemon to die")
         start = time.monotonic()
         up = Role(cl, coverage=2, timeout=8)
         assert up.server_ip == first.ip and up.server_reply.answer == C.CONFD_NODE_ROLE_REGULAR
