@@ -137,7 +137,7 @@ def _CreateDisks(opts: Any) -> list[dict[str, Any]]:
         raise errors.OpPrereqError("Give either --disk or -s, not both", errors.ECODE_INVAL)
     if opts.sd_size is not None:
         return [{constants.IDISK_SIZE: opts.sd_size}]
-    disks = [_DiskParams(p) for p in _Indexed("--disk", opts.disks)]
+    disks = [_DiskParams(p) for p in _Indexed("--disk", opts.disks or [])]
     if not disks and opts.disk_template != constants.DT_DISKLESS:
         raise errors.OpPrereqError("No disk information specified (use --disk 0:size=SIZE"
                                    " or -s SIZE)", errors.ECODE_INVAL)
@@ -176,11 +176,11 @@ def AddInstance(opts: Any, args: list[str]) -> int:
     return 0
 
 
-def _ModificationList(opt: str, items: list[tuple[str, Any]],
+def _ModificationList(opt: str, items: list[tuple[str, Any]] | None,
                       convert: Any = None) -> list[list[Any]]:
     """--disk/--net of modify: add[:params], remove, or N:params."""
     changes = []
-    for ident, params in items:
+    for ident, params in items or []:
         if params is False or params is None:
             raise errors.OpPrereqError("Invalid %s specification '%s'" % (opt, ident),
                                        errors.ECODE_INVAL)
@@ -382,11 +382,11 @@ NODE_PLACEMENT_OPT = cli_option("-n", "--node", dest="node", default=None,
                                 help="Primary (and secondary) node for the instance")
 IALLOCATOR_OPT = cli_option("-I", "--iallocator", dest="iallocator", default=None,
                             help="Instance allocator plugin choosing the nodes")
-DISK_OPT = cli_option("--disk", dest="disks", action="append", type="identkeyval", default=[],
+DISK_OPT = cli_option("--disk", dest="disks", action="append", type="identkeyval", default=None,
                       metavar="<N>:size=<size>[,mode=rw|ro]", help="Disk N (repeatable)")
 OS_SIZE_OPT = cli_option("-s", "--os-size", dest="sd_size", type="unit", default=None,
                          metavar="<size>", help="Size of the only disk (same as --disk 0:size=)")
-NET_OPT = cli_option("--net", dest="nics", action="append", type="identkeyval", default=[],
+NET_OPT = cli_option("--net", dest="nics", action="append", type="identkeyval", default=None,
                      metavar="<N>:[mac=..,][ip=..,][mode=bridged|routed,][link=..]",
                      help="NIC N (repeatable)")
 NONICS_OPT = cli_option("--no-nics", dest="no_nics", action="store_true", default=False,
@@ -443,9 +443,9 @@ ALL_OPT = cli_option("--all", dest="show_all", action="store_true", default=Fals
 RECREATE_DISKS_OPT = cli_option("--disks", dest="disks", default=None,
                                 help="Comma-separated disk indices (default: all)")
 MOD_DISK_OPT = cli_option("--disk", dest="disks", action="append", type="identkeyval",
-                          default=[], metavar="add:size=<size>|remove|<N>:mode=rw|ro",
+                          default=None, metavar="add:size=<size>|remove|<N>:mode=rw|ro",
                           help="Disk change (repeatable)")
-MOD_NET_OPT = cli_option("--net", dest="nics", action="append", type="identkeyval", default=[],
+MOD_NET_OPT = cli_option("--net", dest="nics", action="append", type="identkeyval", default=None,
                          metavar="add[:params]|remove|<N>:params", help="NIC change (repeatable)")
 
 _ADD_OPTS = [DISK_TEMPLATE_OPT, OS_OPT, FORCE_VARIANT_OPT, NODE_PLACEMENT_OPT, IALLOCATOR_OPT,
