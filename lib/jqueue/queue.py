@@ -56,7 +56,12 @@ class JobQueue:
     def __init__(self, context: Any, storage: QueueStorage | None = None,
                  replicator: Replicator | None = None,
                  num_workers: int = constants.JOB_QUEUE_WORKERS,
-                 size_limit: int = constants.JOB_QUEUE_SIZE_HARD_LIMIT):
+                 size_limit: int = constants.JOB_QUEUE_SIZE_HARD_LIMIT, start: bool = True):
+        """Open (and lock) the queue and recover it; start=False defers running jobs.
+
+        masterd passes start=False so that no job runs before the daemon is
+        sure to start (its socket is bound), then calls Start().
+        """
         self.context = context
         self._storage = storage or QueueStorage()
         self._storage.Open()
@@ -71,11 +76,13 @@ class JobQueue:
         self._replicator = replicator or NullReplicator()
         self.writer = JobFileWriter(self.lock, self._storage, self._replicator, self._OnCommit)
         self._pool = workerpool.WorkerPool("Worker", num_workers, JobWorker)
-        self._Recover()
+        self._to_resume = self._Recover()
+        if start:
+            self.Start()
 
     # --- start-up -----------------------------------------------------------
-    def _Recover(self) -> None:
-        """Load the queue: rerun queued jobs, end those a dead master left running."""
+    def _Recover(self) -> list[jjob.QueuedJob]:
+        """Load the queue, end the jobs a dead master left running; returns the queued ones."""
         to_run = []
         with self.lock:
             for job_id in sorted(self._ids):
@@ -96,6 +103,11 @@ class JobQueue:
                     logging.warning("Job %s was %s when the master daemon died", job_id, status)
                     job.MarkUnfinishedOps(constants.OP_STATUS_ERROR, UNCLEAN_SHUTDOWN_MSG)
                 self.writer.MarkDirty(job)
+        return to_run
+
+    def Start(self) -> None:
+        """Run the queued jobs found at start-up."""
+        to_run, self._to_resume = self._to_resume, []
         if to_run:
             logging.info("Resuming %d queued job(s)", len(to_run))
             self._pool.AddManyTasks([(self, job) for job in to_run],
@@ -321,6 +333,8 @@ class JobQueue:
         return (archived, len(ids) - pos)
 
     def _Archive(self, job_ids: list[int]) -> int:
+        # The moves happen under the lock (a few ms a batch): nothing may look a
+        # job up half-archived. Finished jobs never change, so nothing else waits.
         with self.lock:
             wanted = []
             for job_id in job_ids:
@@ -376,6 +390,9 @@ class JobQueue:
             logging.warning("Jobs still running after %ss, stopping anyway", timeout)
         self.writer.Stop()
         with self.lock:
-            self._WriteSerialUnlocked()
+            try:
+                self._WriteSerialUnlocked()
+            except OSError as err:  # the ids are safe in the job files anyway
+                logging.error("Cannot write the job queue serial file: %s", err)
         self._storage.Close()
         return clean

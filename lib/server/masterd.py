@@ -285,13 +285,16 @@ def PrepMasterd(options: Any, args: list[str]) -> tuple[GanetiContext, Any]:
     context = GanetiContext(cfg, rpc.RpcRunner(cfg))
     cfg.SetWriteHook(lambda written: _DistributeConfig(context, written))
     replicator = RpcReplicator(context.rpc, context.OtherMasterCandidates)
-    context.jobqueue = jqueue.JobQueue(context, replicator=replicator)
+    # The queue lock first: it proves no other master daemon uses this queue,
+    # so that the socket file found next can only be a stale one.
+    context.jobqueue = jqueue.JobQueue(context, replicator=replicator, start=False)
     server = luxi_server.LuxiServer(pathutils.MASTER_SOCKET, ClientOps(context))
     try:
         server.Start()
     except OSError as err:
         context.jobqueue.Shutdown(0)
         raise errors.GenericError("Cannot listen on %s: %s" % (pathutils.MASTER_SOCKET, err))
+    context.jobqueue.Start()
     return context, server
 
 

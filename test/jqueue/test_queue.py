@@ -316,3 +316,19 @@ def test_replication_gets_every_batch_and_rename(make_queue):
     assert queue.ArchiveJob(job_id)
     assert rec.renames == [(queue._storage.JobPath(1), queue._storage.ArchivePath(1))]
     assert rec.updates[-1] == (queue._storage.serial_file, "1\n")
+
+
+def test_recovered_jobs_wait_for_start(make_queue):
+    context = Context()
+    queue = make_queue(context)
+    context.glm.acquire(locking.LEVEL_CLUSTER, [locking.BGL])
+    job_id = queue.SubmitJob([Delay(0)])
+    WaitForStatus(queue, job_id, ["waiting"])
+    queue.shutting_down = True  # what Shutdown does first: the job goes back to queued
+    context.glm.release(locking.LEVEL_CLUSTER)
+    queue.Shutdown(10)
+    queue = make_queue(start=False)
+    assert queue.QueryJobs([job_id], ["status"]) == [["queued"]]
+    assert queue._pool.QueuedTasks() == 0 and not queue._pool.HasRunningTasks()
+    queue.Start()
+    assert WaitForStatus(queue, job_id, FINAL) == "success"
