@@ -28,8 +28,8 @@ _CLUSTER_FILES = (pathutils.CLUSTER_CONF_FILE, pathutils.NODED_CERT_FILE,
 
 
 # What only master candidates hold (besides the job queue).
-_CANDIDATE_FILES = (pathutils.CLUSTER_CONF_FILE, pathutils.CONFD_HMAC_KEY,
-                    pathutils.RAPI_CERT_FILE, pathutils.RAPI_USERS_FILE)
+_CANDIDATE_FILES = (pathutils.CLUSTER_CONF_FILE, pathutils.RAPI_CERT_FILE,
+                    pathutils.RAPI_USERS_FILE)
 
 
 def GetMasterInfo() -> list[Any]:
@@ -78,7 +78,7 @@ def EnsureDaemons() -> list[str]:
 
 
 def DemoteFromMC() -> None:
-    """Stop holding what only master candidates hold: config, keys, job queue.
+    """Stop holding what only master candidates hold: config, RAPI files, job queue.
 
     The configuration is kept as a backup next to where it was, in case the
     demotion was a mistake and the candidates were lost.

@@ -116,11 +116,14 @@ def ComputeAncillaryFiles(cfg: Any) -> tuple[list[str], list[str]]:
     config.data itself is not listed: the configuration writer ships it.
     Files that do not exist on the master are left out.
     """
-    all_nodes = [pathutils.NODED_CERT_FILE, pathutils.SSH_KNOWN_HOSTS_FILE,
-                 pathutils.HOSTS_FILE, pathutils.FILE_LIST_TO_DISTRIBUTE]
+    # the confd key goes everywhere, like the node certificate: every node
+    # may be a confd client (upstream does the same)
+    all_nodes = [pathutils.NODED_CERT_FILE, pathutils.CONFD_HMAC_KEY,
+                 pathutils.SSH_KNOWN_HOSTS_FILE, pathutils.HOSTS_FILE,
+                 pathutils.FILE_LIST_TO_DISTRIBUTE]
     all_nodes += [pathutils.Prefix(p) for p in backend_files.ReadDistributionList()]
     all_nodes += _HypervisorAncillaryFiles(cfg)
-    candidates = [pathutils.CONFD_HMAC_KEY, pathutils.RAPI_CERT_FILE, pathutils.RAPI_USERS_FILE]
+    candidates = [pathutils.RAPI_CERT_FILE, pathutils.RAPI_USERS_FILE]
 
     def _Existing(paths: Iterable[str]) -> list[str]:
         seen: list[str] = []

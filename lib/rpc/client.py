@@ -14,6 +14,7 @@ nodes are not contacted and get an "offline" result.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from typing import Any, Callable, Iterable, NamedTuple
@@ -99,6 +100,13 @@ class _WorkerPool:
     IDLE_EXIT = 60.0
 
     def __init__(self) -> None:
+        self._Reset()
+        # A forked child (a daemon detaching after an RPC in its start-up
+        # checks) has none of the parent's threads: counting them as idle
+        # would leave its calls waiting forever.
+        os.register_at_fork(after_in_child=self._Reset)
+
+    def _Reset(self) -> None:
         self._lock = threading.Lock()
         self._idle = 0  # threads waiting for a task that no Submit has claimed yet
         self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()

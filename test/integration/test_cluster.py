@@ -82,9 +82,10 @@ def test_redist_conf_delivers_every_listed_file(tc):
         fh.write("admin secret write\n")
     tc.Gnt(N1, "gnt-cluster", "redist-conf")
     everywhere = ["/etc/ganeti/extra-file.conf", "/etc/ganeti/files-to-distribute",
-                  "/var/lib/ganeti/server.pem", "/var/lib/ganeti/known_hosts"]
-    candidates = ["/var/lib/ganeti/config.data", "/var/lib/ganeti/hmac.key",
-                  "/var/lib/ganeti/rapi.pem", "/var/lib/ganeti/rapi_users"]
+                  "/var/lib/ganeti/server.pem", "/var/lib/ganeti/known_hosts",
+                  "/var/lib/ganeti/hmac.key"]
+    candidates = ["/var/lib/ganeti/config.data", "/var/lib/ganeti/rapi.pem",
+                  "/var/lib/ganeti/rapi_users"]
     for node in (N2, N3):
         for path in everywhere + candidates:
             assert _Sha1(tc.Root(node) + path) == _Sha1(master + path), (node, path)
@@ -101,7 +102,8 @@ def test_roles_with_auto_promotion(tc):
     tc.Gnt(N1, "gnt-node", "modify", "-C", "no", N3)
     assert tc.NodeList(N1) == [[N1, "M"], [N2, "C"], [N3, "R"]]
     testutils.WaitFor(lambda: "ganeti-confd" not in tc.DaemonPids()[N3], what="confd stop")
-    assert not os.path.exists(tc.Root(N3) + "/var/lib/ganeti/hmac.key")
+    assert not os.path.exists(tc.Root(N3) + "/var/lib/ganeti/config.data")
+    assert os.path.exists(tc.Root(N3) + "/var/lib/ganeti/hmac.key"), "confd clients need it"
     # draining a candidate with auto-promote gives the pool a replacement
     tc.Gnt(N1, "gnt-cluster", "modify", "-C", "2")
     tc.Gnt(N1, "gnt-node", "modify", "-D", "yes", "--auto-promote", N2)

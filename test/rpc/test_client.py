@@ -94,3 +94,24 @@ def test_client_refuses_a_node_daemon_with_another_certificate(noded_cluster, tm
     result = rpc.RpcRunner(cluster.Resolver(), cert_file=other).call_version([name])[name]
     assert "CERTIFICATE_VERIFY_FAILED" in result.fail_msg
     assert cluster.Runner().call_version([name])[name].fail_msg is None
+
+
+def test_worker_pool_survives_fork():
+    """A child forked after RPC threads existed must start its own threads."""
+    import os
+    import threading
+
+    from ganeti.rpc import client as rpc_client
+    pool = rpc_client._WorkerPool()
+    ran = []
+    event = threading.Event()
+    pool.Submit(lambda: (ran.append("parent"), event.set()))
+    assert event.wait(5)
+    pid = os.fork()
+    if pid == 0:
+        done = threading.Event()
+        pool.Submit(done.set)
+        os._exit(0 if done.wait(5) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, "the child's task never ran"
+    assert ran == ["parent"]
