@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from ganeti import constants, errors, locking
+from ganeti import errors, locking
+from ganeti.hypervisor.hv_base import CheckGlobalHvParams  # noqa: F401 - LUs import it from here
 
 LOCKS_REPLACE = "replace"
 LOCKS_APPEND = "append"
@@ -145,16 +146,6 @@ def CheckNodeOnline(cfg: Any, node: str, msg: str | None = None) -> None:
 def CheckNodeNotDrained(cfg: Any, node: str) -> None:
     if cfg.GetNodeInfo(node).drained:
         raise errors.OpPrereqError("Can't use drained node %s" % node, errors.ECODE_STATE)
-
-
-def CheckGlobalHvParams(params: dict[str, Any]) -> None:
-    """Refuse cluster-only hypervisor parameters on an instance (2.1 design)."""
-    used = sorted(set(params) & constants.HVC_GLOBALS)
-    if used:
-        raise errors.OpPrereqError(
-            "The following hypervisor parameters are global and cannot be customized at"
-            " instance level, please modify them at cluster level: %s" % ", ".join(used),
-            errors.ECODE_INVAL)
 
 
 def LogAndRaise(msg: str, exc: type[errors.GenericError] = errors.OpExecError) -> None:

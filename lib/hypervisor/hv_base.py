@@ -76,7 +76,7 @@ def CheckGlobalHvParams(params: dict[str, Any]) -> None:
     """Refuse cluster-only (global) hypervisor parameters in an instance's hvparams.
 
     The 2.1 design makes constants.HVC_GLOBALS cluster-level only; instance
-    create/modify must reject them. (ganeti.cmdlib.base has the LU-side twin.)
+    create/modify must reject them (ganeti.cmdlib.base re-exports this for LUs).
     """
     used = sorted(set(params) & constants.HVC_GLOBALS)
     if used:
