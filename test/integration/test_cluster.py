@@ -48,6 +48,19 @@ def test_init_and_add(tc):
     assert len(set(uuids)) == 3 and all(len(u) == 36 for u in uuids)
 
 
+def test_delay_on_nodes_and_queue_replication(tc):
+    start = time.monotonic()
+    tc.Gnt(N1, "gnt-debug", "delay", "--no-master", "-n", N2, "-n", N3, "0.5")
+    assert time.monotonic() - start >= 0.5, "the nodes slept"
+    out = tc.Gnt(N1, "gnt-job", "list", "--no-headers", "-o", "id,status,summary").stdout
+    last = out.splitlines()[-1].split()
+    assert last[1:] == ["success", "TEST_DELAY(0.5)"]
+    for node in (N2, N3):  # candidates hold a copy of every job
+        assert os.path.exists(tc.Root(node) + "/var/lib/ganeti/queue/job-%s" % last[0])
+    failed = tc.Gnt(N1, "gnt-debug", "delay", "-n", "nosuchnode", "0", check=False)
+    assert failed.returncode == 1 and "nosuchnode" in failed.stderr
+
+
 def test_verify_clean(tc):
     rc, out = _Verify(tc)
     assert rc == 0, out
