@@ -61,7 +61,7 @@ _NODE_PROPS: dict[str, Any] = {
     "dtotal": _MAYBE_INT, "dfree": _MAYBE_INT, "mtotal": _MAYBE_INT, "mnode": _MAYBE_INT,
     "mfree": _MAYBE_INT, "pinst_cnt": _INT, "sinst_cnt": _INT, "ctotal": _MAYBE_INT,
     "cnodes": _MAYBE_INT, "csockets": _MAYBE_INT, "pip": _STR, "sip": _STR,
-    "role": _T("string", enum=sorted(rn.NR_MAP.values())), "pinst_list": _STRS,
+    "role": _T("string", enum=sorted(rn.NR_MAP)), "pinst_list": _STRS,
     "sinst_list": _STRS, "ctime": _MAYBE_NUM, "mtime": _MAYBE_NUM, "uuid": _STR,
     "serial_no": _INT, "tags": _STRS,
 }

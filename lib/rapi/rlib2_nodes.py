@@ -37,10 +37,9 @@ _EVAC_MODE_SECONDARY = "secondary-only"
 
 
 def _MapRow(fields: list[str], row: list[Any]) -> dict[str, Any]:
-    data = baserlib.MapFields(fields, row)
-    if "role" in data:
-        data["role"] = NR_MAP.get(data["role"], data["role"])
-    return data
+    """A node object; "role" stays the query's letter (M, C, D, O, R) as upstream
+    sends it; only /2/nodes/<name>/role answers with the role's name."""
+    return baserlib.MapFields(fields, row)
 
 
 class R_2_nodes(baserlib.ResourceBase):  # noqa: N801

@@ -23,14 +23,21 @@ def IsVirtualCluster() -> bool:
     return bool(pathutils.GetRootDir())
 
 
-def BindAddress() -> str | None:
-    """The address daemons of this node bind to.
+def BindAddress(name: str) -> str | None:
+    """The address a daemon of this node binds to.
 
     A real node listens on all addresses; a node of a virtual cluster shares
-    the machine with its peers and listens only on its own address.
+    the machine with its peers and listens only on its own address, except
+    the RAPI daemon, which listens on the master IP: clients reach it by the
+    cluster name wherever the master is, as on real nodes.
     """
     if not IsVirtualCluster():
         return None
+    if name == constants.RAPI:
+        try:
+            return ssconf.SimpleStore().GetMasterIP()
+        except errors.ConfigurationError:
+            pass
     return netutils.Hostname.Resolve(netutils.GetHostname())[1]
 
 
@@ -67,7 +74,7 @@ def StartDaemon(name: str, extra_args: list[str] | None = None) -> str:
     if pid:
         return "%s already running (pid %d)" % (name, pid)
     argv = [name]
-    bind = BindAddress()
+    bind = BindAddress(name)
     if bind and name in constants.DAEMONS_PORTS:
         argv += ["-b", bind]
     argv += extra_args or []

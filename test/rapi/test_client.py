@@ -48,7 +48,7 @@ def test_reads(rapi_server, certs):
     assert cl.GetInstances(bulk=True)[0]["pnode"] == "node1.example.com"
     assert cl.GetInstance("inst1.example.com")["status"] == "running"
     assert cl.GetNodes() == ["node1.example.com"]
-    assert cl.GetNode("node1.example.com")["role"] == "master"
+    assert cl.GetNode("node1.example.com")["role"] == "M"
     assert cl.GetNodeRole("node1.example.com") == client.NODE_ROLE_MASTER
     assert cl.GetJobs() == [1]
     assert cl.GetJobs(bulk=True)[0]["status"] == "success"

@@ -84,7 +84,7 @@ def test_listings_and_bulk(handler):
     # global hypervisor parameters are never shown per instance
     assert bulk[0]["hvparams"] == {"kernel_path": "/k"}
     _, _, nodes = Call(handler, "GET", "/2/nodes?bulk=1")
-    assert nodes[0]["role"] == "master" and nodes[0]["mfree"] == 2048
+    assert nodes[0]["role"] == "M" and nodes[0]["mfree"] == 2048
     _, _, node = Call(handler, "GET", "/2/nodes/node1.example.com")
     assert node["pinst_list"] == ["inst1.example.com"]
     assert Call(handler, "GET", "/2/nodes/node1.example.com/role")[2] == "master"

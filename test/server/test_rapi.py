@@ -124,7 +124,7 @@ def test_nodes(cluster, raw):
     bulk = _ReadOrNotImplemented(raw, "/2/nodes", "/2/nodes?bulk=1")
     assert bulk[0]["name"] == rapicluster.NODE and bulk[0]["pip"] == cluster.ip
     node = _ReadOrNotImplemented(raw, "/2/nodes/{node_name}", "/2/nodes/" + rapicluster.NODE)
-    assert node["role"] == "master"
+    assert node["role"] == "M"
     assert _ReadOrNotImplemented(raw, "/2/nodes/{node_name}/role",
                                  "/2/nodes/%s/role" % rapicluster.NODE) == "master"
     _ReadOrNotImplemented(raw, "/2/nodes/{node_name}/tags",
