@@ -12,6 +12,8 @@ import dataclasses
 import re
 from typing import Any
 
+import pyparsing as pp
+
 from ganeti import errors
 
 DRBD_STATUS_FILE = "/proc/drbd"
@@ -157,9 +159,6 @@ class DRBDProcInfo:
 
 # --- drbdsetup show ----------------------------------------------------------
 
-_TOKEN_RE = re.compile(r'\s+|#[^\n]*|"((?:[^"\\]|\\.)*)"|([{};])|([^\s{};"#]+)')
-
-
 @dataclasses.dataclass
 class _Stmt:
     name: str
@@ -167,51 +166,33 @@ class _Stmt:
     block: list[_Stmt] | None
 
 
-def _Tokenize(text: str) -> list[tuple[str, str]]:
-    tokens = []
-    pos = 0
-    while pos < len(text):
-        match = _TOKEN_RE.match(text, pos)
-        if not match:
-            raise errors.BlockDeviceError("Cannot parse drbdsetup show output at %r"
-                                          % text[pos:pos + 40])
-        pos = match.end()
-        string, punct, word = match.groups()
-        if string is not None:
-            tokens.append(("str", string.replace('\\"', '"')))
-        elif punct:
-            tokens.append((punct, punct))
-        elif word:
-            tokens.append(("word", word))
-    return tokens
+def _Grammar() -> pp.ParserElement:
+    """`drbdsetup show`: statements `name arg... ;` and blocks `name arg... { ... }`."""
+    word = pp.Regex(r'[^\s{};"#]+')
+    string = pp.QuotedString('"', esc_char="\\")
+    stmt = pp.Forward()
+    block = pp.Suppress("{") + pp.Group(pp.ZeroOrMore(stmt | pp.Suppress(";"))) + \
+        pp.Suppress("}")
+    args = pp.Group(pp.ZeroOrMore(string | ~pp.Literal("}") + word))
+    stmt <<= pp.Group(word + args + pp.Optional(block))
+    grammar = pp.ZeroOrMore(stmt | pp.Suppress(";")) + pp.StringEnd()
+    grammar.ignore(pp.python_style_comment)
+    return grammar
 
 
-def _ParseStatements(tokens: list[tuple[str, str]], pos: int, nested: bool) -> tuple[list[_Stmt], int]:
-    stmts: list[_Stmt] = []
-    while pos < len(tokens):
-        kind, value = tokens[pos]
-        if kind == "}":
-            if not nested:
-                raise errors.BlockDeviceError("Unbalanced '}' in drbdsetup show output")
-            return stmts, pos + 1
-        if kind == ";":
-            pos += 1
-            continue
-        if kind != "word":
-            raise errors.BlockDeviceError("Unexpected %r in drbdsetup show output" % value)
-        name, args = value, []
-        pos += 1
-        while pos < len(tokens) and tokens[pos][0] in ("word", "str"):
-            args.append(tokens[pos][1])
-            pos += 1
-        if pos < len(tokens) and tokens[pos][0] == "{":
-            block, pos = _ParseStatements(tokens, pos + 1, True)
-            stmts.append(_Stmt(name, args, block))
-        else:
-            stmts.append(_Stmt(name, args, None))
-    if nested:
-        raise errors.BlockDeviceError("Unterminated block in drbdsetup show output")
-    return stmts, pos
+_GRAMMAR = _Grammar()
+
+
+def _ToStmts(groups: Any) -> list[_Stmt]:
+    return [_Stmt(g[0], list(g[1]), _ToStmts(g[2]) if len(g) > 2 else None) for g in groups]
+
+
+def _ParseStatements(text: str) -> list[_Stmt]:
+    try:
+        return _ToStmts(_GRAMMAR.parse_string(text, parse_all=True))
+    except pp.ParseBaseException as err:
+        raise errors.BlockDeviceError("Cannot parse drbdsetup show output (line %d, column"
+                                      " %d): %s" % (err.lineno, err.column, err.msg)) from err
 
 
 def _Find(stmts: list[_Stmt], name: str, block: bool) -> _Stmt | None:
@@ -258,7 +239,7 @@ class DRBDConfig:
 
 def ParseShowOutput(text: str) -> DRBDConfig:
     """Extract disks and addresses from 8.3 or 8.4 `drbdsetup show` output."""
-    stmts, _ = _ParseStatements(_Tokenize(text), 0, False)
+    stmts = _ParseStatements(text)
     this = _Find(stmts, "_this_host", True)
     remote = _Find(stmts, "_remote_host", True)
     scope = this.block if this and this.block is not None else stmts

@@ -100,3 +100,18 @@ def test_show_empty_and_internal_meta():
 def test_show_garbage_is_an_error(text):
     with pytest.raises(errors.BlockDeviceError):
         drbd_info.ParseShowOutput(text)
+
+
+@pytest.mark.parametrize("text", ["resource r0 {", "disk { size 0s; } }", 'disk "/dev/x'])
+def test_show_output_garbage_is_a_clear_error(text):
+    with pytest.raises(errors.BlockDeviceError, match="Cannot parse drbdsetup show output"):
+        drbd_info.ParseShowOutput(text)
+
+
+def test_show_output_comments_and_quotes():
+    config = drbd_info.ParseShowOutput(
+        '# minor 3\n_this_host {\n  device minor 3;\n  disk "/dev/xenvg/a \\"b\\"";\n'
+        '  meta-disk "/dev/xenvg/meta" [ 0 ];\n  address ipv4 192.0.2.1:11000;\n}\n')
+    assert config.local_dev == '/dev/xenvg/a "b"'
+    assert (config.meta_dev, config.meta_index) == ("/dev/xenvg/meta", 0)
+    assert config.local_addr == ("192.0.2.1", 11000) and not config.has_net
