@@ -65,7 +65,7 @@ def test_boot_order(order, letter):
 
 def test_disks_types_cache_and_readonly():
     disks = [(objects.Disk(dev_type="file", mode="rw"), "/srv/disk0"),
-             (objects.Disk(dev_type="file", mode="r"), "/srv/odd,name")]
+             (objects.Disk(dev_type="file", mode=constants.DISK_RDONLY), "/srv/odd,name")]
     argv = _Build({constants.HV_DISK_TYPE: "ide", constants.HV_DISK_CACHE: "writethrough"}, disks=disks)
     assert _Opt(argv, "-drive") == [
         "file=/srv/disk0,format=raw,if=ide,cache=writethrough",
