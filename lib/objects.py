@@ -363,6 +363,19 @@ class Node(TaggableObject):
         **_Timestamps(),
     }
 
+    def GetRole(self, master_node: str) -> str:
+        """The node's role letter (constants.NR_*); upstream's precedence:
+        master, candidate, drained, offline, regular."""
+        if self.name == master_node:
+            return constants.NR_MASTER
+        if self.master_candidate:
+            return constants.NR_MCANDIDATE
+        if self.drained:
+            return constants.NR_DRAINED
+        if self.offline:
+            return constants.NR_OFFLINE
+        return constants.NR_REGULAR
+
     def UpgradeConfig(self) -> None:
         super().UpgradeConfig()
         if not self.secondary_ip:

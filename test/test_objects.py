@@ -188,3 +188,15 @@ def test_copy_is_deep():
     copy = inst.Copy()
     copy.nics[0].nicparams["link"] = "other"
     assert inst.nics[0].nicparams["link"] == "br0"
+
+
+def test_node_role_precedence():
+    node = objects.Node(name="n2", primary_ip="1.2.3.4")
+    assert node.GetRole("n1") == constants.NR_REGULAR
+    node.offline = True
+    assert node.GetRole("n1") == constants.NR_OFFLINE
+    node.drained = True
+    assert node.GetRole("n1") == constants.NR_DRAINED
+    node.master_candidate = True
+    assert node.GetRole("n1") == constants.NR_MCANDIDATE
+    assert node.GetRole("n2") == constants.NR_MASTER

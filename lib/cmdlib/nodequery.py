@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ganeti import constants, errors
+from ganeti import errors
 from ganeti.utils import text
 
 _LIVE_FIELDS = {
@@ -17,18 +17,6 @@ _LIVE_FIELDS = {
     "dtotal": "vg_size", "dfree": "vg_free", "ctotal": "cpu_total",
     "cnodes": "cpu_nodes", "csockets": "cpu_sockets", "bootid": "bootid",
 }
-
-
-def _Role(node: Any, master: str) -> str:
-    if node.name == master:
-        return constants.NR_MASTER
-    if node.master_candidate:
-        return constants.NR_MCANDIDATE
-    if node.drained:
-        return constants.NR_DRAINED
-    if node.offline:
-        return constants.NR_OFFLINE
-    return constants.NR_REGULAR
 
 
 class NodeQuery:
@@ -54,7 +42,7 @@ class NodeQuery:
             "master_candidate": lambda n, i: n.master_candidate,
             "offline": lambda n, i: n.offline,
             "drained": lambda n, i: n.drained,
-            "role": lambda n, i: _Role(n, master),
+            "role": lambda n, i: n.GetRole(master),
             "tags": lambda n, i: list(n.tags),
             "serial_no": lambda n, i: n.serial_no,
             "ctime": lambda n, i: n.ctime,

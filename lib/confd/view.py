@@ -28,17 +28,18 @@ class NodeEntry:
         self.role = role
 
 
+_CONFD_ROLES = {
+    constants.NR_MASTER: constants.CONFD_NODE_ROLE_MASTER,
+    constants.NR_MCANDIDATE: constants.CONFD_NODE_ROLE_CANDIDATE,
+    constants.NR_DRAINED: constants.CONFD_NODE_ROLE_DRAINED,
+    constants.NR_OFFLINE: constants.CONFD_NODE_ROLE_OFFLINE,
+    constants.NR_REGULAR: constants.CONFD_NODE_ROLE_REGULAR,
+}
+
+
 def NodeRole(node: objects.Node, master_node: str) -> int:
-    """The CONFD_NODE_ROLE_* of a node (upstream precedence: candidate, drained, offline)."""
-    if node.name == master_node:
-        return constants.CONFD_NODE_ROLE_MASTER
-    if node.master_candidate:
-        return constants.CONFD_NODE_ROLE_CANDIDATE
-    if node.drained:
-        return constants.CONFD_NODE_ROLE_DRAINED
-    if node.offline:
-        return constants.CONFD_NODE_ROLE_OFFLINE
-    return constants.CONFD_NODE_ROLE_REGULAR
+    """The CONFD_NODE_ROLE_* of a node."""
+    return _CONFD_ROLES[node.GetRole(master_node)]
 
 
 class ConfigView:

@@ -27,3 +27,11 @@ def GetHypervisorClass(ht_kind: str) -> type[hv_base.BaseHypervisor]:
 def GetHypervisor(ht_kind: str) -> hv_base.BaseHypervisor:
     """A hypervisor object for this node (paths from ganeti.pathutils)."""
     return GetHypervisorClass(ht_kind)()
+
+
+def GetAllParameterNames(skip_globals: bool = False) -> frozenset[str]:
+    """Every parameter name of every hypervisor this build implements."""
+    names: set[str] = set()
+    for cls in _HYPERVISOR_MAP.values():
+        names.update(cls.PARAMETERS)
+    return frozenset(names - constants.HVC_GLOBALS if skip_globals else names)

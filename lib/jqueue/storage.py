@@ -27,14 +27,6 @@ _JOB_FILE_RE = re.compile(r"^job-(\d+)$")
 _TMP_PREFIX = "."
 
 
-def _FsyncDir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class QueueStorage:
     """Files of one queue directory (pathutils.QUEUE_DIR by default)."""
 
@@ -180,7 +172,7 @@ class QueueStorage:
             for idx, (_, tmp, path) in enumerate(pending):
                 os.rename(tmp, path)
                 pending[idx] = (None, "", path)
-            _FsyncDir(self.queue_dir)
+            utils.io.FsyncDir(self.queue_dir)
         finally:
             for fd, tmp, _ in pending:
                 if fd is not None:
@@ -207,7 +199,7 @@ class QueueStorage:
             self.WriteFiles([(self.drain_file, "")])
         elif os.path.exists(self.drain_file):
             utils.RemoveFile(self.drain_file)
-            _FsyncDir(self.queue_dir)
+            utils.io.FsyncDir(self.queue_dir)
 
     def ArchiveJobs(self, job_ids: Iterable[int]) -> list[tuple[str, str]]:
         """Move job files into the archive; returns the (old, new) paths moved.
@@ -231,5 +223,5 @@ class QueueStorage:
                 raise
             moved.append((old, new))
         for path in sorted(targets) + [self.archive_dir, self.queue_dir]:
-            _FsyncDir(path)
+            utils.io.FsyncDir(path)
         return moved

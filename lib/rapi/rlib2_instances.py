@@ -103,16 +103,6 @@ def CheckBeParams(value: Any, field: str = "beparams") -> dict[str, Any]:
     return {k: v for k, v in value.items() if v is not None}
 
 
-def _AllHvParameterNames() -> frozenset[str]:
-    names: set[str] = set()
-    for kind in constants.HYPER_TYPES:
-        try:
-            names.update(hypervisor.GetHypervisorClass(kind).PARAMETERS)
-        except errors.HypervisorError:
-            continue
-    return frozenset(names)
-
-
 def ParseCreateV1(body: dict[str, Any], dry_run: bool) -> opcodes.OpCode:
     """OpInstanceCreate from a version 1 body (upstream's field names)."""
     data = dict(body)
@@ -133,7 +123,7 @@ def ParseCreateV1(body: dict[str, Any], dry_run: bool) -> opcodes.OpCode:
 
 def ParseCreateV0(body: dict[str, Any], dry_run: bool) -> opcodes.OpCode:
     """OpInstanceCreate from 2.1's body: disk sizes, one NIC, flat be/hv params."""
-    hv_names = _AllHvParameterNames()
+    hv_names = hypervisor.GetAllParameterNames()
     beparams: dict[str, Any] = {}
     hvparams: dict[str, Any] = {}
     data: dict[str, Any] = {}

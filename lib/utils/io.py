@@ -15,7 +15,8 @@ from typing import Callable, Iterable
 from ganeti import errors
 
 
-def _FsyncDir(dirname: str) -> None:
+def FsyncDir(dirname: str) -> None:
+    """Make a directory's entries (a rename, a new file) durable."""
     fd = os.open(dirname, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -64,7 +65,7 @@ def WriteFile(file_name: str, data: str | bytes = "", mode: int | None = None,
         os.rename(tmp, file_name)
         tmp = None
         if fsync:
-            _FsyncDir(dirname)
+            FsyncDir(dirname)
     finally:
         if tmp is not None:
             RemoveFile(tmp)
