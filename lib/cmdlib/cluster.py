@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 from typing import Any
@@ -56,6 +57,12 @@ class LUClusterDestroy(LogicalUnit):
         return self.cfg.GetMasterNode()
 
 
+@functools.lru_cache(maxsize=1)
+def _Architecture() -> tuple[str, str]:
+    """(bits, machine) of this Python; platform.architecture() runs file(1), so once."""
+    return platform.architecture()[0], platform.machine()
+
+
 def ClusterInfo(cfg: Any) -> dict[str, Any]:
     """What `gnt-cluster info` and RAPI /2/info show (upstream's keys)."""
     cluster = cfg.GetClusterInfo()
@@ -65,7 +72,7 @@ def ClusterInfo(cfg: Any) -> dict[str, Any]:
         "config_version": constants.CONFIG_VERSION,
         "os_api_version": max(constants.OS_API_VERSIONS),
         "export_version": constants.EXPORT_VERSION,
-        "architecture": (platform.architecture()[0], platform.machine()),
+        "architecture": _Architecture(),
         "name": cluster.cluster_name,
         "master": cluster.master_node,
         "master_ip": cluster.master_ip,
