@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from ganeti import cli, constants, errors, opcodes, ssconf, ssh, utils
+from ganeti import cli, constants, errors, opcodes, utils
 from ganeti.cli import (
     BACKEND_OPT,
     DRY_RUN_OPT,
@@ -30,7 +30,7 @@ from ganeti.cli import (
     ToStdout,
     cli_option,
 )
-from ganeti.client import instance_info, tags
+from ganeti.client import tags
 
 _LIST_DEF_FIELDS = ["name", "os", "pnode", "status", "oper_ram"]
 _HEADERS = {
@@ -345,6 +345,7 @@ def ConnectToConsole(opts: Any, args: list[str]) -> int:
         return 0
     if kind != constants.CONS_SSH:
         raise errors.OpExecError("Unknown console type %r" % kind)
+    from ganeti import ssconf, ssh  # only this command needs them (CLI start-up time)
     runner = ssh.SshRunner(ssconf.SimpleStore().GetClusterName())
     argv = runner.BuildCmd(console["host"], console["user"], console["command"], batch=True,
                            tty=sys.stdin.isatty())
@@ -360,6 +361,7 @@ def ShowInstanceConfig(opts: Any, args: list[str]) -> int:
         ToStderr("No instance selected. Please pass in --all if you want to query all"
                  " instances.")
         return 1
+    from ganeti.client import instance_info
     result = cli.SubmitOpCode(opcodes.OpInstanceQueryData(instances=args, static=opts.static),
                               opts=opts)
     for name in utils.NiceSort(result):

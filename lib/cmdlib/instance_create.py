@@ -34,6 +34,7 @@ class LUInstanceCreate(LogicalUnit):
 
     HPATH = "instance-add"
     HTYPE = constants.HTYPE_INSTANCE
+    REQ_BGL = False
 
     # --- arguments ------------------------------------------------------------------
     def CheckArguments(self) -> None:
@@ -207,7 +208,10 @@ class LUInstanceCreate(LogicalUnit):
                                            file_driver=op.file_driver or constants.FD_LOOP)
             iobj = objects.Instance(name=name, os=op.os_type, primary_node=op.pnode,
                                     nics=self.nics, disks=disks,
-                                    disk_template=op.disk_template, admin_up=False,
+                                    disk_template=op.disk_template,
+                                    # marked up at once only without an OS install that
+                                    # the watcher could otherwise race with a start
+                                    admin_up=op.start and not disks,
                                     network_port=network_port, beparams=op.beparams,
                                     hvparams=op.hvparams, hypervisor=self.hv_name)
             iobj.EnsureUuid()
@@ -281,7 +285,8 @@ class LUInstanceCreate(LogicalUnit):
 
     def _Start(self, iobj: objects.Instance, feedback_fn: FeedbackFn) -> None:
         """Start the new instance; if that fails it stays, marked down, and the job fails."""
-        self.cfg.MarkInstanceUp(iobj.name)
+        if not iobj.admin_up:
+            self.cfg.MarkInstanceUp(iobj.name)
         feedback_fn("* starting instance...")
         result = self.rpc.call_instance_start(iobj.primary_node,
                                               iutils.RpcInstance(self.cfg, iobj))
