@@ -94,6 +94,7 @@ class LUInstanceCreate(LogicalUnit):
     def ExpandNames(self) -> None:
         op = self.op
         self.check_ip = None
+        op.instance_name = iutils.NormalizeInstanceName(op.instance_name)
         if op.name_check:
             op.instance_name, self.check_ip = iutils.ResolveInstanceName(op.instance_name)
         if self.cfg.GetInstanceInfo(op.instance_name) is not None:

@@ -221,7 +221,7 @@ class LUInstanceRename(InstanceLUMixin, LogicalUnit):
         inst = self.instance
         iutils.CheckPrimaryOnline(self.cfg, inst)
         iutils.CheckInstanceDown(self, inst, "cannot rename")
-        new_name = self.op.new_name
+        new_name = iutils.NormalizeInstanceName(self.op.new_name)
         if self.op.name_check:
             new_name, new_ip = iutils.ResolveInstanceName(new_name)
             if self.op.ip_check:

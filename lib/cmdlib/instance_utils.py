@@ -12,6 +12,7 @@ IPs unique in the cluster), OS usability on a node, free memory, bridges.
 from __future__ import annotations
 
 import errno
+import re
 import socket
 from typing import Any, Iterable, Sequence
 
@@ -275,14 +276,32 @@ def CheckInstanceDown(lu: Any, instance: objects.Instance, reason: str) -> None:
 
 # --- names and addresses ---------------------------------------------------------------------
 
+_VALID_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,254}$")
+
+
+def NormalizeInstanceName(name: str) -> str:
+    """The lower-cased name, refused unless it is a plausible host name.
+
+    Instance names end up in file names (file disks, hypervisor state,
+    sockets), so nothing else may pass even without the name check.
+    """
+    normalized = name.lower()
+    if not _VALID_NAME_RE.match(normalized) or ".." in normalized:
+        raise errors.OpPrereqError("Invalid instance name '%s' (letters, digits, '.', '-' and"
+                                   " '_' only, like a host name)" % name, errors.ECODE_INVAL)
+    return normalized
+
+
 def ResolveInstanceName(name: str) -> tuple[str, str]:
     """(canonical name, IP) of a new instance name; the name must resolve to itself."""
+    name = NormalizeInstanceName(name)
     try:
         full, ip = netutils.Hostname.Resolve(name)
     except errors.ResolverError as err:
         raise errors.OpPrereqError("Cannot resolve instance name %s: %s"
                                    % (name, err.args[-1] if err.args else err),
                                    errors.ECODE_RESOLVER) from err
+    full = NormalizeInstanceName(full)
     if full != name and not full.startswith(name + "."):
         raise errors.OpPrereqError("Resolved hostname '%s' does not look the same as given"
                                    " hostname '%s'" % (full, name), errors.ECODE_INVAL)

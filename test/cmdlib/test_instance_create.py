@@ -172,6 +172,18 @@ def test_bad_input_is_refused_and_leaves_nothing(h, kwargs, match):
     assert h.cfg.GetInstanceInfo(NAME) is not None, "the same name works afterwards"
 
 
+@pytest.mark.parametrize("name", ["../../etc/x", "a/b", ".hidden", "sp ace", "x" * 300, "a..b"])
+def test_names_must_be_host_names(h, name):
+    with pytest.raises(errors.OpPrereqError, match="Invalid instance name"):
+        h.Create(name)
+    assert h.cfg.GetInstanceList() == []
+
+
+def test_names_are_lower_cased(h):
+    h.Create("Web-1.Example.COM")
+    assert h.cfg.GetInstanceList() == ["web-1.example.com"]
+
+
 def test_forced_variant_is_accepted(h):
     h.Create(os_type="busybox+nope", force_variant=True)
     assert h.cfg.GetInstanceInfo(NAME).os == "busybox+nope"

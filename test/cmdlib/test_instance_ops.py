@@ -148,6 +148,8 @@ def test_rename_refusals(h):
         h.Run(opcodes.OpInstanceRename(instance_name=NAME, new_name="x", name_check=False))
     h.Create("inst2.example.com")
     h.Run(opcodes.OpInstanceShutdown(instance_name=NAME))
+    with pytest.raises(errors.OpPrereqError, match="Invalid instance name"):
+        h.Run(opcodes.OpInstanceRename(instance_name=NAME, new_name="../x", name_check=False))
     with pytest.raises(errors.OpPrereqError, match="already in the cluster"):
         h.Run(opcodes.OpInstanceRename(instance_name=NAME, new_name="inst2.example.com",
                                        name_check=False))
