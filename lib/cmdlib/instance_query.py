@@ -274,7 +274,7 @@ class LUInstanceQueryData(QueryLU):
             "iv_name": disk.iv_name, "dev_type": disk.dev_type, "size": disk.size,
             "mode": disk.mode, "logical_id": disk.logical_id,
             "pstatus": _Find(inst.primary_node),
-            "sstatus": _Find(snode) if disk.dev_type in constants.LDS_DRBD else None,
+            "sstatus": _Find(snode),
             "children": [self._DiskStatus(inst, child, snode) for child in disk.children],
         }
 

@@ -35,6 +35,7 @@ class FakeNode:
         self.name = name
         self.running: dict[str, dict[str, Any]] = {}
         self.disks: dict[tuple, Any] = {}  # key -> physical id it was created with
+        self.children: dict[tuple, tuple] = {}  # child disk key -> its parent's key
         self.dirs: set[str] = set()
         self.memory_free = 4096
         self.file_free = 10240
@@ -108,10 +109,16 @@ class FakeCluster:
         if key in node.disks:
             raise NodeError("disk %s already exists" % (key,))
         node.disks[key] = disk.physical_id
+        for child in disk.children:
+            node.children[DiskKey(child)] = key
         return "/dev/fake/%s" % disk.iv_name
 
     def _blockdev_remove(self, node: FakeNode, disk: Any) -> None:
-        node.disks.pop(DiskKey(disk), None)
+        key = DiskKey(disk)
+        node.disks.pop(key, None)
+        for child, parent in list(node.children.items()):
+            if parent == key:
+                del node.children[child]
 
     def _blockdev_assemble(self, node: FakeNode, disk: Any, owner: str, primary: bool,
                            diskparams: Any) -> str:
@@ -120,7 +127,7 @@ class FakeCluster:
         return "/dev/fake/%s" % disk.iv_name
 
     def _blockdev_find(self, node: FakeNode, disk: Any) -> Any:
-        if DiskKey(disk) not in node.disks:
+        if DiskKey(disk) not in node.disks and DiskKey(disk) not in node.children:
             return None
         return {"dev_path": "/dev/fake/%s" % disk.iv_name, "major": 1, "minor": 2,
                 "sync_percent": None, "estimated_time": None, "is_degraded": False,

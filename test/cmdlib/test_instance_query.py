@@ -108,6 +108,20 @@ def test_query_data(h):
     assert constants.HV_MIGRATION_PORT not in info["hv_actual"]
 
 
+def test_query_data_drbd_disks_on_both_nodes(tmp_path):
+    h = InstanceHarness(tmp_path)
+    h.Create(A, disk_template=constants.DT_DRBD8, snode=N3, disks=[{"size": 100}])
+    disk = h.Run(opcodes.OpInstanceQueryData(instances=[A]))[A]["disks"][0]
+    assert disk["dev_type"] == "drbd8" and disk["logical_id"][:2] == [N2, N3]
+    assert disk["pstatus"]["is_degraded"] is False and disk["sstatus"] is not None
+    data, meta = disk["children"]
+    assert data["pstatus"] and data["sstatus"] and meta["size"] == constants.DRBD_META_SIZE
+    h.nodes.nodes[N3].disks.clear()
+    h.nodes.nodes[N3].children.clear()
+    disk = h.Run(opcodes.OpInstanceQueryData(instances=[A]))[A]["disks"][0]
+    assert disk["sstatus"] is None and disk["children"][0]["sstatus"] is None
+
+
 def test_query_data_static_and_all(h):
     h.nodes.calls.clear()
     result = h.Run(opcodes.OpInstanceQueryData(static=True))
