@@ -21,6 +21,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -79,6 +80,10 @@ def main() -> int:
     if not vclusterutils.TestCluster.Available():
         print("needs root, sshd and ssh")
         return 1
+    # An installed ganeti has compiled bytecode; a source tree run with
+    # PYTHONDONTWRITEBYTECODE would compile every module at every command.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="gnt-bench-pyc-")
     with vclusterutils.TestCluster(nodes=3) as tc:
         tc.Init(hypervisors="fake,kvm")
         tc.AddNodes()
