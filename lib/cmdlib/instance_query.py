@@ -112,18 +112,7 @@ for _attr, _plural in _NIC_ATTRS.items():
 del _attr, _plural
 
 
-def _HvFieldNames() -> frozenset[str]:
-    """Every instance-level hypervisor parameter of every hypervisor (not the globals)."""
-    names: set[str] = set()
-    for kind in constants.HYPER_TYPES:
-        try:
-            names.update(hypervisor.GetHypervisorClass(kind).PARAMETERS)
-        except errors.HypervisorError:
-            continue
-    return frozenset(names - constants.HVC_GLOBALS)
-
-
-_HV_FIELD_NAMES = _HvFieldNames()
+_HV_FIELD_NAMES = hypervisor.GetAllParameterNames(skip_globals=True)
 
 
 def GetFieldFunction(field: str) -> Callable[[_Row], Any] | None:
