@@ -21,6 +21,10 @@ from typing import Any, Callable
 from ganeti import cmdlib, constants, errors, hooksmaster, locking
 
 
+def _AsList(names: Any) -> list[str]:
+    return [names] if isinstance(names, str) else list(names)
+
+
 class LockAcquireTimeout(Exception):
     """An attempt to take an LU's locks timed out (internal to the processor)."""
 
@@ -166,12 +170,20 @@ class Processor:
             if level in lu.needed_locks:
                 self._Acquire(level, lu.needed_locks[level], lu.share_locks.get(level, 0),
                               remaining())
+        succeeded = False
         try:
             result = self._LockAndExecLU(lu, level + 1, remaining)
-            if level in lu.remove_locks:
-                glm.remove(level, lu.remove_locks[level])
+            succeeded = True
             return result
         finally:
+            # LUs name in remove_locks only what is really gone; locks this LU
+            # added stand for an object that, if the LU failed (or will retry
+            # after a lock timeout), does not exist
+            doomed = set(_AsList(lu.remove_locks.get(level, [])))
+            if adding and not succeeded:
+                doomed |= set(_AsList(lu.add_locks[level]))
+            if doomed:
+                glm.remove(level, sorted(doomed))
             if glm.is_owned(level):
                 glm.release(level)
 

@@ -256,6 +256,20 @@ def test_added_and_removed_locks():
     assert ctx.glm._names(locking.LEVEL_INSTANCE) == {"inst1"}
 
 
+class _AddLockThenFailLU(_AddLockLU):
+    def CheckPrereq(self):
+        raise errors.OpPrereqError("no such thing after all", errors.ECODE_NOENT)
+
+
+def test_added_lock_goes_when_the_lu_fails():
+    ctx = _Context()
+    with pytest.raises(errors.OpPrereqError):
+        mcpu.Processor(ctx, 8).ExecOpCode(_Op(_AddLockThenFailLU))
+    assert ctx.glm._names(locking.LEVEL_INSTANCE) == {"inst1"}
+    assert mcpu.Processor(ctx, 9).ExecOpCode(_Op(_AddLockLU)) == ["inst2"], \
+        "the name can be used again"
+
+
 def test_opcode_without_lu_is_refused():
     with pytest.raises(errors.OpCodeUnknown, match="OpWithoutLu"):
         mcpu.Processor(_Context(), 10).ExecOpCode(OpWithoutLu(duration=0))
