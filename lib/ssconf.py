@@ -27,7 +27,18 @@ def WriteSsconfFiles(values: Mapping[str, str], ssconf_dir: str | None = None) -
     for key, value in values.items():
         if not isinstance(value, str):
             raise errors.ConfigurationError("ssconf value %s is not a string" % key)
-        io.WriteFile(pathutils.GetSsconfFilename(key, target), value, mode=0o444)
+    for key, value in values.items():
+        filename = pathutils.GetSsconfFilename(key, target)
+        if _Unchanged(filename, value):
+            continue  # most changes touch two or three of the files: skip the fsyncs
+        io.WriteFile(filename, value, mode=0o444)
+
+
+def _Unchanged(filename: str, value: str) -> bool:
+    try:
+        return io.ReadFile(filename, size=_MAX_SIZE) == value
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 class SimpleStore:

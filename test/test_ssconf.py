@@ -47,3 +47,15 @@ def test_unknown_key_refused(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(errors.ConfigurationError, match="ssconf_master_node"):
         ssconf.SimpleStore(str(tmp_path)).GetMasterNode()
+
+
+def test_unchanged_files_are_not_rewritten(tmp_path):
+    values = {"cluster_name": "c.example.com", "master_node": "node1.example.com"}
+    ssconf.WriteSsconfFiles(values, str(tmp_path))
+    store = ssconf.SimpleStore(str(tmp_path))
+    before = {k: os.stat(store.KeyToFilename(k)).st_ino for k in values}
+    ssconf.WriteSsconfFiles(dict(values, master_node="node2.example.com"), str(tmp_path))
+    after = {k: os.stat(store.KeyToFilename(k)).st_ino for k in values}
+    assert after["cluster_name"] == before["cluster_name"], "same content: left alone"
+    assert after["master_node"] != before["master_node"], "new content: replaced"
+    assert store.GetMasterNode() == "node2.example.com"

@@ -84,15 +84,19 @@ def DistributeConfig(cfg: Any, runner: Any) -> None:
     ssconf.WriteSsconfFiles(values)
     candidates = [n for n in cfg.GetMasterCandidates()
                   if n != master and not cfg.GetNodeInfo(n).offline]
-    if candidates:
-        for node, res in runner.call_upload_file(candidates, cfg.GetConfigFilename()).items():
-            if res.fail_msg:
-                logging.error("Copy of the configuration to %s failed: %s", node, res.fail_msg)
     others = [n for n in cfg.GetOnlineNodeList() if n != master]
+    # one after the other: this runs under the configuration's lock, which
+    # resolving node addresses needs too, so no helper thread may do it
+    pushes = []
+    if candidates:
+        pushes.append(("copy of the configuration",
+                       runner.call_upload_file(candidates, cfg.GetConfigFilename())))
     if others:
-        for node, res in runner.call_write_ssconf_files(others, values).items():
+        pushes.append(("update of ssconf files", runner.call_write_ssconf_files(others, values)))
+    for what, results in pushes:
+        for node, res in results.items():
             if res.fail_msg:
-                logging.error("Update of ssconf files on %s failed: %s", node, res.fail_msg)
+                logging.error("The %s to %s failed: %s", what, node, res.fail_msg)
 
 
 def _HypervisorAncillaryFiles(cfg: Any) -> list[str]:
