@@ -7,9 +7,7 @@ any moment leaves either the old or the new content, never a mix.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
-import tempfile
 from typing import Callable, Iterable
 
 from ganeti import errors
@@ -53,6 +51,7 @@ def WriteFile(file_name: str, data: str | bytes = "", mode: int | None = None,
         if mode is not None:
             os.chmod(file_name, mode)
         return
+    import tempfile  # here, not at the top: commands that never write skip its import
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(file_name), dir=dirname)
     try:
         try:
@@ -113,6 +112,7 @@ def ReadOneLineFile(file_name: str, strict: bool = False) -> str:
 
 def FileSha1(file_name: str) -> str | None:
     """Hex SHA-1 of a file's content, or None if it cannot be read (verify's checksums)."""
+    import hashlib
     try:
         with open(file_name, "rb") as fh:
             return hashlib.sha1(fh.read()).hexdigest()
