@@ -20,7 +20,6 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
-import time
 from typing import Any, Callable
 
 from ganeti import (
@@ -245,38 +244,21 @@ def CheckMasterd(options: Any, args: list[str]) -> None:
 def _CheckAgreement(myself: str, store: ssconf.SimpleStore) -> bool:
     """Whether the other nodes agree that we are the master (upstream's start-up vote).
 
-    Guards against two masters after a failover the old master missed.
-    Nodes that do not answer (the cluster is booting) are asked again a
-    few times before giving up.
+    Guards against two masters after a failover the old master missed. The
+    nodes are reached at the addresses our ssconf has for them.
     """
-    others = [name for name in store.GetNodeList() if name != myself]
-    if not others:
-        return True
     addresses = dict(line.split(None, 1) for line in store.GetNodePrimaryIPList()
                      if len(line.split()) == 2)
     runner = rpc.RpcRunner(rpc.StaticResolver(addresses))
-    for attempt in range(_VOTE_ATTEMPTS):
-        votes = bootstrap.GatherMasterVotes(others, runner)
-        if votes[0][0] is not None:
-            break
-        print("Most nodes did not answer who the master is (attempt %d of %d)"
-              % (attempt + 1, _VOTE_ATTEMPTS), file=sys.stderr)
-        time.sleep(_VOTE_RETRY_DELAY)
-    else:
-        print("Cluster inconsistent: most nodes did not answer; use --no-voting if you"
-              " understand what it does to the cluster", file=sys.stderr)
-        return False
-    total = sum(count for _, count in votes)
-    top, top_votes = votes[0]
-    if top != myself:
-        print("It seems we are not the master (top-voted node is %s with %d out of %d votes)"
-              % (top, top_votes, total), file=sys.stderr)
-        return False
-    if top_votes < total - top_votes:
-        print("It seems we are not the master (%d votes for, %d against)"
-              % (top_votes, total - top_votes), file=sys.stderr)
-        return False
-    return True
+    try:
+        agreed, why = bootstrap.CheckAgreement(myself, store.GetNodeList(), runner,
+                                               retries=_VOTE_ATTEMPTS, delay=_VOTE_RETRY_DELAY)
+    finally:
+        runner.Close()
+    if not agreed:
+        print("%s; use --no-voting if you understand what it does to the cluster" % why,
+              file=sys.stderr)
+    return agreed
 
 
 def PrepMasterd(options: Any, args: list[str]) -> tuple[GanetiContext, Any]:
