@@ -200,7 +200,7 @@ def test_start_up_vote(monkeypatch, rounds, expected):
     calls = iter(rounds)
     monkeypatch.setattr(masterd.bootstrap, "GatherMasterVotes",
                         lambda nodes, runner: next(calls))
-    monkeypatch.setattr(masterd.time, "sleep", lambda _: None)
+    monkeypatch.setattr(masterd.bootstrap.time, "sleep", lambda _: None)
     assert masterd._CheckAgreement("node1", _Store(["node1", "node2", "node3", "node4"])) \
         is expected
     assert masterd._CheckAgreement("node1", _Store(["node1"])) is True
