@@ -207,10 +207,10 @@ def CheckAgreement(myself: str, node_list: list[str], runner: Any = None,
     cluster booting at once brings its node daemons up in any order.
     """
     others = [n for n in node_list if n != myself]
+    if not others:
+        return True, "one-node cluster"
     for attempt in range(retries):
         votes = GatherMasterVotes(others, runner)
-        if not votes:
-            return True, "one-node cluster"
         if votes[0][0] is not None:
             break
         if attempt + 1 < retries:
