@@ -51,13 +51,8 @@ class LUInstanceRecreateDisks(InstanceLUMixin, LogicalUnit):
     REQ_BGL = False
 
     def CheckInstance(self) -> None:
-        inst = self.instance
-        if inst.disk_template == constants.DT_DISKLESS:
-            raise errors.OpPrereqError("Instance '%s' has no disks" % inst.name,
-                                       errors.ECODE_INVAL)
-        iutils.CheckPrimaryOnline(self.cfg, inst)
-        iutils.CheckInstanceDown(self, inst, "cannot recreate disks")
-        _CheckDiskIndices(inst, self.op.disks)
+        iutils.CheckDisksOffline(self, self.instance, "cannot recreate disks")
+        _CheckDiskIndices(self.instance, self.op.disks)
 
     def Exec(self, feedback_fn: FeedbackFn) -> None:
         inst = self.instance

@@ -178,11 +178,7 @@ class LUInstanceReinstall(InstanceLUMixin, LogicalUnit):
 
     def CheckInstance(self) -> None:
         inst = self.instance
-        if inst.disk_template == constants.DT_DISKLESS:
-            raise errors.OpPrereqError("Instance '%s' has no disks" % inst.name,
-                                       errors.ECODE_INVAL)
-        iutils.CheckPrimaryOnline(self.cfg, inst)
-        iutils.CheckInstanceDown(self, inst, "cannot reinstall")
+        iutils.CheckDisksOffline(self, inst, "cannot reinstall")
         if self.op.os_type is not None:
             iutils.CheckNodeHasOS(self, inst.primary_node, self.op.os_type,
                                   self.op.force_variant)

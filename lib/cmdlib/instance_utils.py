@@ -274,6 +274,15 @@ def CheckInstanceDown(lu: Any, instance: objects.Instance, reason: str) -> None:
                                    errors.ECODE_STATE)
 
 
+def CheckDisksOffline(lu: Any, instance: objects.Instance, reason: str) -> None:
+    """For work on a stopped instance's disks: it has some, its node answers, it is down."""
+    if instance.disk_template == constants.DT_DISKLESS:
+        raise errors.OpPrereqError("Instance '%s' has no disks" % instance.name,
+                                   errors.ECODE_INVAL)
+    CheckPrimaryOnline(lu.cfg, instance)
+    CheckInstanceDown(lu, instance, reason)
+
+
 # --- names and addresses ---------------------------------------------------------------------
 
 _VALID_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,254}$")
