@@ -59,7 +59,10 @@ SECURE_FILE_MODE = 0o600
 RUN_DIRS_MODE = 0o755
 SECURE_DIR_MODE = 0o700
 DEFAULT_FILE_STORAGE_DIR = "/srv/ganeti/file-storage"
-OS_SEARCH_PATH = ("/srv/ganeti/os", "/usr/local/lib/ganeti/os", "/usr/lib/ganeti/os")
+# /usr/share/ganeti/os last: where Debian's OS definition packages install
+# (ganeti-os-noop, ganeti-instance-debootstrap), as Debian builds upstream.
+OS_SEARCH_PATH = ("/srv/ganeti/os", "/usr/local/lib/ganeti/os", "/usr/lib/ganeti/os",
+                  "/usr/share/ganeti/os")
 OS_SCRIPT_CREATE = "create"
 OS_SCRIPT_IMPORT = "import"
 OS_SCRIPT_EXPORT = "export"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from ganeti import constants
+
 ROOT_ENV = "GANETI_ROOTDIR"
 HOSTNAME_ENV = "GANETI_HOSTNAME"
 
@@ -72,8 +74,7 @@ def _Compute() -> dict[str, str]:
         FAKE_HV_DIR=os.path.join(run_dir, "fake-hypervisor"),
         DEFAULT_FILE_STORAGE_DIR=p("/srv/ganeti/file-storage"),
         DEFAULT_VNC_PASSWORD_FILE=os.path.join(conf_dir, "vnc-cluster-password"),
-        OS_SEARCH_PATH=":".join(p(d) for d in
-                                ("/srv/ganeti/os", "/usr/local/lib/ganeti/os", "/usr/lib/ganeti/os")),
+        OS_SEARCH_PATH=":".join(p(d) for d in constants.OS_SEARCH_PATH),
         IALLOCATOR_SEARCH_PATH=":".join(p(d) for d in
                                         ("/usr/local/lib/ganeti/iallocators",
                                          "/usr/lib/ganeti/iallocators")),

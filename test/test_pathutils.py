@@ -37,3 +37,11 @@ def test_hostname_override(monkeypatch):
     from ganeti import netutils
     monkeypatch.setenv("GANETI_HOSTNAME", "node7.example.com")
     assert netutils.GetHostname() == "node7.example.com"
+
+
+def test_os_search_path_includes_debians_os_directory():
+    # Debian's OS definition packages (ganeti-os-noop, ganeti-instance-debootstrap)
+    # install under /usr/share/ganeti/os; it is searched last, as Debian builds upstream.
+    assert _Paths(None)["OS_SEARCH_PATH"].split(":") == [
+        "/srv/ganeti/os", "/usr/local/lib/ganeti/os", "/usr/lib/ganeti/os",
+        "/usr/share/ganeti/os"]
