@@ -68,10 +68,12 @@ def ParseDiskSpec(idx: Any, spec: Any) -> DiskSpec:
     return {constants.IDISK_SIZE: size, constants.IDISK_MODE: mode}
 
 
-def ComputeDiskUsage(template: str, sizes: Sequence[int]) -> int | None:
-    """MiB the disks take on each of their nodes (DRBD8 adds its meta-data volume)."""
-    if template == constants.DT_DISKLESS:
-        return None
+def ComputeDiskUsage(template: str, sizes: Sequence[int]) -> int:
+    """MiB the disks take on each of their nodes (DRBD8 adds its meta-data volume).
+
+    A diskless instance takes 0, not None: upstream's htools read disk_usage
+    as a number for every instance.
+    """
     if template == constants.DT_DRBD8:
         return sum(size + constants.DRBD_META_SIZE for size in sizes)
     return sum(sizes)

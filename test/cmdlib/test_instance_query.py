@@ -131,3 +131,9 @@ def test_query_data_static_and_all(h):
     b = result[B]
     assert b["hv_instance"] == {"kernel_path": "/boot/vmlinuz", "acpi": False}
     assert constants.HV_MIGRATION_PORT not in b["hv_actual"] and b["network_port"]
+
+
+def test_disk_usage_of_a_diskless_instance_is_zero(h):
+    # upstream's htools parse disk_usage as a number for every instance (RAPI bulk lists)
+    assert h.cfg.GetInstanceInfo(B).disk_template == constants.DT_DISKLESS
+    assert _Query(h, ["disk_usage"], [B]) == [[0]]
