@@ -28,13 +28,13 @@ _HEADERS = {
     "name": "Node", "pinst_cnt": "Pinst", "sinst_cnt": "Sinst", "pinst_list": "PriInstances",
     "sinst_list": "SecInstances", "pip": "PrimaryIP", "sip": "SecondaryIP", "dtotal": "DTotal",
     "dfree": "DFree", "mtotal": "MTotal", "mnode": "MNode", "mfree": "MFree", "bootid": "BootID",
-    "ctotal": "CTotal", "cnodes": "CNodes", "csockets": "CSockets", "tags": "Tags",
+    "ctotal": "CTotal", "cnodes": "CNodes", "csockets": "CSockets", "cnos": "CNOs", "tags": "Tags",
     "serial_no": "SerialNo", "master_candidate": "MasterC", "master": "IsMaster",
     "offline": "Offline", "drained": "Drained", "role": "Role", "ctime": "CTime",
     "mtime": "MTime", "uuid": "UUID",
 }
 _UNIT_FIELDS = frozenset(["dtotal", "dfree", "mtotal", "mnode", "mfree"])
-_NUM_FIELDS = frozenset(["pinst_cnt", "sinst_cnt", "ctotal", "cnodes", "csockets",
+_NUM_FIELDS = frozenset(["pinst_cnt", "sinst_cnt", "ctotal", "cnodes", "csockets", "cnos",
                          "serial_no"]) | _UNIT_FIELDS
 
 _STORAGE_DEF_FIELDS = [constants.SF_NODE, constants.SF_TYPE, constants.SF_NAME,

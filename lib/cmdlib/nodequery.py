@@ -15,7 +15,7 @@ from ganeti.utils import text
 _LIVE_FIELDS = {
     "mtotal": "memory_total", "mnode": "memory_dom0", "mfree": "memory_free",
     "dtotal": "vg_size", "dfree": "vg_free", "ctotal": "cpu_total",
-    "cnodes": "cpu_nodes", "csockets": "cpu_sockets", "bootid": "bootid",
+    "cnodes": "cpu_nodes", "csockets": "cpu_sockets", "cnos": "cpu_dom0", "bootid": "bootid",
 }
 
 

@@ -129,7 +129,11 @@ def ReadVncPassword(path: str) -> str:
 
 def GetLinuxNodeInfo(meminfo: str = "/proc/meminfo",
                      cpuinfo: str = "/proc/cpuinfo") -> dict[str, int]:
-    """memory_total/memory_free/memory_dom0 (MiB) and CPU counts of this host."""
+    """memory_total/memory_free/memory_dom0 (MiB) and CPU counts of this host.
+
+    cpu_dom0 (the node's "cnos" field) is every CPU: on a Linux host (KVM, fake)
+    the node OS can run on all of them, as upstream reports it for htools.
+    """
     mem: dict[str, int] = {}
     for line in utils.ReadFile(meminfo).splitlines():
         key, _, rest = line.partition(":")
@@ -153,6 +157,7 @@ def GetLinuxNodeInfo(meminfo: str = "/proc/meminfo",
         "memory_free": free // 1024,
         "memory_dom0": (total - free) // 1024,
         "cpu_total": cpus,
+        "cpu_dom0": cpus,
         "cpu_nodes": 1,
         "cpu_sockets": max(len(sockets), 1),
     }

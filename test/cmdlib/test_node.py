@@ -81,7 +81,7 @@ def test_remove_refuses_master_and_nodes_with_instances(tmp_path):
 
 def test_query_fields(tmp_path):
     live = {"memory_total": 2048, "memory_free": 1024, "memory_dom0": 100, "cpu_total": 2,
-            "bootid": "abc"}
+            "cpu_dom0": 2, "bootid": "abc"}
 
     def _NodeInfo(node, vg, hv):
         if node == N3:
@@ -89,8 +89,9 @@ def test_query_fields(tmp_path):
         return live
     h = LUHarness(tmp_path, handlers={"node_info": _NodeInfo})
     rows = h.Run(opcodes.OpNodeQuery(output_fields=["name", "role", "mtotal", "mfree",
-                                                    "pinst_cnt", "master", "sip"], names=[]))
-    assert rows[0] == [N1, "M", 2048, 1024, 0, True, "127.0.0.1"]
+                                                    "pinst_cnt", "master", "sip", "cnos"],
+                                     names=[]))
+    assert rows[0] == [N1, "M", 2048, 1024, 0, True, "127.0.0.1", 2]
     assert rows[2][:4] == [N3, "C", None, None], "unreachable nodes show None for live fields"
     assert h.Run(opcodes.OpNodeQuery(output_fields=["name"], names=["node2"])) == [[N2]]
     with pytest.raises(errors.OpPrereqError, match="Unknown output field"):

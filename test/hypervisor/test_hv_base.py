@@ -127,6 +127,7 @@ def test_linux_node_info(tmp_path):
     assert info["memory_free"] == 23500000 // 1024
     assert info["memory_dom0"] == (24683520 - 23500000) // 1024
     assert info["cpu_total"] == 4
+    assert info["cpu_dom0"] == 4, "the node OS can use every CPU (htools' cnos)"
     assert info["cpu_sockets"] == 2
 
 
