@@ -154,36 +154,32 @@ class Processor:
         """Take the locks of level and the levels after it, then run the LU.
 
         lu.add_locks[level] are created (held) instead of acquired, and
-        lu.remove_locks[level] are deleted once the LU has run (instance and
-        node additions and removals).
+        lu.remove_locks[level] are deleted once the LU has run, also when it
+        failed (instance and node additions and removals). An LU that adds a
+        lock names it in remove_locks too until the object exists, as
+        upstream's LUs do, so a failed addition leaves its name usable.
         """
         if level not in locking.LEVELS:
             if self._cbs:
                 self._cbs.NotifyStart()
             return self._ExecLU(lu)
         glm = self.context.glm
-        adding = level in lu.add_locks
-        if adding:
+        if level in lu.add_locks:
             glm.add(level, lu.add_locks[level], acquired=1, shared=lu.share_locks.get(level, 0))
         else:
             lu.DeclareLocks(level)
             if level in lu.needed_locks:
                 self._Acquire(level, lu.needed_locks[level], lu.share_locks.get(level, 0),
                               remaining())
-        succeeded = False
         try:
-            result = self._LockAndExecLU(lu, level + 1, remaining)
-            succeeded = True
-            return result
+            return self._LockAndExecLU(lu, level + 1, remaining)
         finally:
-            # LUs name in remove_locks only what is really gone; locks this LU
-            # added stand for an object that, if the LU failed (or will retry
-            # after a lock timeout), does not exist
-            doomed = set(_AsList(lu.remove_locks.get(level, [])))
-            if adding and not succeeded:
-                doomed |= set(_AsList(lu.add_locks[level]))
-            if doomed:
-                glm.remove(level, sorted(doomed))
+            # Whether the LU succeeded, failed or will retry after a lock
+            # timeout: only the LU knows whether the object an added lock
+            # stands for exists (an instance can fail to start after it was
+            # added), so it names in remove_locks exactly what must go
+            if level in lu.remove_locks:
+                glm.remove(level, _AsList(lu.remove_locks[level]))
             if glm.is_owned(level):
                 glm.release(level)
 

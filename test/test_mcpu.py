@@ -104,11 +104,15 @@ class _HookedLU(LogicalUnit):
 
 
 class _AddLockLU(NoHooksLU):
+    """Adds inst2's lock as LUInstanceCreate does: doomed until the object exists."""
+
     def ExpandNames(self):
         self.needed_locks = {}
         self.add_locks[locking.LEVEL_INSTANCE] = "inst2"
+        self.remove_locks[locking.LEVEL_INSTANCE] = "inst2"
 
     def Exec(self, feedback_fn):
+        del self.remove_locks[locking.LEVEL_INSTANCE]
         return sorted(self.owned_locks(locking.LEVEL_INSTANCE))
 
 
@@ -268,6 +272,20 @@ def test_added_lock_goes_when_the_lu_fails():
     assert ctx.glm._names(locking.LEVEL_INSTANCE) == {"inst1"}
     assert mcpu.Processor(ctx, 9).ExecOpCode(_Op(_AddLockLU)) == ["inst2"], \
         "the name can be used again"
+
+
+class _AddLockThenFailLateLU(_AddLockLU):
+    def Exec(self, feedback_fn):
+        super().Exec(feedback_fn)
+        raise errors.OpExecError("added, but could not be started")
+
+
+def test_added_lock_stays_when_the_lu_fails_after_creating_the_object():
+    ctx = _Context()
+    with pytest.raises(errors.OpExecError):
+        mcpu.Processor(ctx, 8).ExecOpCode(_Op(_AddLockThenFailLateLU))
+    assert ctx.glm._names(locking.LEVEL_INSTANCE) == {"inst1", "inst2"}, \
+        "the object exists, so must its lock"
 
 
 def test_opcode_without_lu_is_refused():

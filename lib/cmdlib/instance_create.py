@@ -14,8 +14,7 @@ again, so a failed create leaves nothing behind.
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Iterator
+from typing import Any
 
 from ganeti import constants, errors, locking, objects
 from ganeti.cmdlib import instance_storage as istorage
@@ -112,28 +111,8 @@ class LUInstanceCreate(LogicalUnit):
         self.nics = [iutils.BuildNic(self.cfg, idx, spec, ec_id, self.check_ip)
                      for idx, spec in enumerate(op.nics)]
 
-    @contextlib.contextmanager
-    def _DropNewLockOnFailure(self) -> Iterator[None]:
-        """Delete the new instance's lock if this step fails.
-
-        ganeti.mcpu deletes remove_locks only after a successful Exec, so a
-        failed creation would otherwise leave a lock that makes the next
-        create of the same name fail.
-        """
-        try:
-            yield
-        except BaseException:
-            name = self.remove_locks.pop(locking.LEVEL_INSTANCE, None)
-            if name is not None:
-                self.glm.remove(locking.LEVEL_INSTANCE, name)
-            raise
-
     # --- prerequisites ----------------------------------------------------------------
     def CheckPrereq(self) -> None:
-        with self._DropNewLockOnFailure():
-            self._CheckPrereq()
-
-    def _CheckPrereq(self) -> None:
         op = self.op
         self.secondaries = self._CheckNodes()
         nodes = [op.pnode] + self.secondaries
@@ -192,10 +171,6 @@ class LUInstanceCreate(LogicalUnit):
 
     # --- execution ----------------------------------------------------------------------
     def Exec(self, feedback_fn: FeedbackFn) -> list[str]:
-        with self._DropNewLockOnFailure():
-            return self._Exec(feedback_fn)
-
-    def _Exec(self, feedback_fn: FeedbackFn) -> list[str]:
         op = self.op
         name = op.instance_name
         network_port = self.cfg.AllocatePort() if self.hv_name in constants.HTS_REQ_PORT else None
@@ -229,7 +204,8 @@ class LUInstanceCreate(LogicalUnit):
             istorage.RemoveDisks(self, iobj)
             self._ReleaseResources(network_port, disks)
             raise
-        # The instance exists now: its lock must stay (mcpu removes remove_locks).
+        # The instance exists now: its lock must stay, even if a later step fails
+        # (mcpu removes remove_locks whatever the outcome).
         del self.remove_locks[locking.LEVEL_INSTANCE]
         self.cfg.ReleaseDRBDMinors(name)
         try:

@@ -135,6 +135,7 @@ def test_start_failure_keeps_the_instance_down(h):
         h.Create()
     inst = h.cfg.GetInstanceInfo(NAME)
     assert inst is not None and not inst.admin_up
+    assert NAME in h.InstanceLocks(), "an instance that exists keeps its lock"
 
 
 @pytest.mark.parametrize("kwargs, match", [
