@@ -1,9 +1,12 @@
 """Tests of the KVM hypervisor that need no qemu: parameters, accel choice, runtime files."""
 
+import json
 import logging
 import os
+import socket
 import subprocess
 import sys
+import threading
 
 import hvtestutils
 import pytest
@@ -184,6 +187,60 @@ def test_start_refuses_running_and_stop_cleans_powered_off(run_dir, reaper):
         hv.StopInstance(inst)
     with pytest.raises(errors.HypervisorError, match="not running"):
         hv.RebootInstance(inst)
+
+
+class _PowerButtonQmp:
+    """A QMP socket (one connection per command, as qmp.Execute makes) whose guest
+    ignores the first power button press, like a guest that is still booting,
+    and powers off (kill_fn) on the second."""
+
+    def __init__(self, path, kill_fn):
+        self.presses = 0
+        self._kill_fn = kill_fn
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.bind(path)
+        self._sock.listen(4)
+        self._thread = threading.Thread(target=self._Serve, daemon=True)
+        self._thread.start()
+
+    def _Serve(self):
+        while self.presses < 2:
+            conn, _ = self._sock.accept()
+            with conn:
+                fh = conn.makefile("rwb")
+                fh.write(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+                fh.flush()
+                for line in fh:
+                    fh.write(b'{"return": {}}\n')
+                    fh.flush()
+                    if json.loads(line)["execute"] == "system_powerdown":
+                        self.presses += 1
+                        if self.presses == 2:
+                            self._kill_fn()
+                        break
+
+    def Close(self):
+        self._sock.close()
+        self._thread.join(5)
+
+
+def test_stop_presses_the_power_button_again(run_dir, reaper, monkeypatch):
+    monkeypatch.setattr(hv_kvm, "_POWERDOWN_REPEAT", 0.1)
+    hv = KVM(run_dir=run_dir)
+    inst = hvtestutils.MakeInstance(name="inst1")
+    paths = runtime.RuntimePaths(run_dir, "inst1")
+    paths.Prepare()
+    pid = _FakeQemu(reaper, "inst1")
+    with open(paths.pidfile, "w") as fh:
+        fh.write("%d\n" % pid)
+    runtime.WriteRuntime(paths, runtime.StartSpec.FromInstance(inst, []), "tcg", ["qemu"], 0.0)
+    server = _PowerButtonQmp(paths.qmp, reaper.KillAll)
+    try:
+        hv.StopInstance(inst, timeout=30)
+    finally:
+        server.Close()
+    assert server.presses == 2, "the guest that ignored the first press got a second one"
+    assert hv.ListInstances() == [] and not os.path.exists(paths.runtime)
 
 
 def test_console_kinds():

@@ -27,6 +27,9 @@ from ganeti.hypervisor.hv_kvm.runtime import RuntimePaths, StartSpec
 _START_TIMEOUT = 60
 _HARD_STOP_GRACE = 10.0
 _POLL_INTERVAL = 0.05
+# A guest still booting (no ACPI driver or acpid yet) ignores a power button
+# press: press it again this often while waiting for the guest to go
+_POWERDOWN_REPEAT = 5.0
 _MIGRATION_POLL = 0.2
 _MIGRATION_DONE = frozenset(["completed", "failed", "cancelled"])
 
@@ -227,8 +230,9 @@ class KVMHypervisor(hv_base.BaseHypervisor):
 
         Not forced (and ACPI on): press the power button and wait up to
         timeout (default constants.DEFAULT_SHUTDOWN_TIMEOUT), then stop it
-        hard. Forced: QMP quit, then SIGKILL. retry is accepted for upstream
-        callers; every call presses the button again.
+        hard; the button is pressed again every few seconds, for a guest that
+        was still booting. Forced: QMP quit, then SIGKILL. retry is accepted
+        for upstream callers.
         """
         name = name or instance.name
         paths = self._Paths(name)
@@ -240,17 +244,27 @@ class KVMHypervisor(hv_base.BaseHypervisor):
             raise errors.HypervisorError("Failed to stop instance %s: not running" % name)
         hvparams = getattr(instance, "hvparams", None) or {}
         if not force and hvparams.get(constants.HV_ACPI, True):
-            try:
-                qmp.Execute(paths.qmp, "system_powerdown")
-            except errors.HypervisorError as err:
-                logging.warning("ACPI shutdown request to %s failed: %s", name, err)
             wait = constants.DEFAULT_SHUTDOWN_TIMEOUT if timeout is None else timeout
-            if self._WaitForExit(pid, wait):
+            if self._PowerDown(paths, pid, wait):
                 paths.Cleanup()
                 return
             logging.warning("Instance %s did not shut down within %ss, stopping it hard",
                             name, wait)
         self._HardStop(paths)
+
+    def _PowerDown(self, paths: RuntimePaths, pid: int, timeout: float) -> bool:
+        """Press the power button every _POWERDOWN_REPEAT s until qemu exits or timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                qmp.Execute(paths.qmp, "system_powerdown")
+            except errors.HypervisorError as err:
+                logging.warning("ACPI shutdown request to %s failed: %s", paths.name, err)
+            left = deadline - time.monotonic()
+            if self._WaitForExit(pid, min(_POWERDOWN_REPEAT, max(left, 0))):
+                return True
+            if left <= _POWERDOWN_REPEAT:
+                return False
 
     def RebootInstance(self, instance: Any) -> None:
         """Soft reboot (system reset); hard/full reboots are stop+start in the backend."""
