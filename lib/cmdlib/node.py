@@ -230,17 +230,18 @@ class LUNodeSetParams(LogicalUnit):
 
     def Exec(self, feedback_fn: Any) -> list[tuple[str, str]]:
         node = self.cfg.GetNodeInfo(self.op.node_name)
-        if self.coming_online:
-            result = self.rpc.call_version([node.name])[node.name]
-            if result.fail_msg:
-                self.LogWarning("Node %s does not answer yet (%s): marking it online anyway",
-                                node.name, result.fail_msg)
         changes = []
         for key, value in self.new_flags.items():
             if getattr(node, key) != value:
                 setattr(node, key, value)
                 changes.append((key, str(value)))
         self.cfg.Update(node, feedback_fn)
+        if self.coming_online:
+            # only now: the RPC layer never contacts a node marked offline
+            result = self.rpc.call_version([node.name])[node.name]
+            if result.fail_msg:
+                self.LogWarning("Node %s does not answer yet (%s); it is marked online anyway",
+                                node.name, result.fail_msg)
         if self.demote:
             if not node.offline:
                 common.DemoteNode(self, node.name)

@@ -65,6 +65,21 @@ def test_offline_node_cannot_become_candidate_without_clearing(tmp_path):
     assert [n for n, _ in h.rpc.Called("node_ensure_daemons")][-1] == [N3]
 
 
+def test_node_coming_online_is_asked_once_marked_online(tmp_path):
+    h = LUHarness(tmp_path, nodes=3, candidates=1)
+
+    def _Version(node):  # as ganeti.rpc: a node marked offline is never contacted
+        if h.cfg.GetNodeInfo(node).offline:
+            raise RuntimeError("Node is marked offline")
+        return constants.PROTOCOL_VERSION
+
+    h.rpc.handlers["version"] = _Version
+    h.Run(opcodes.OpNodeSetParams(node_name=N3, offline=True))
+    h.Run(opcodes.OpNodeSetParams(node_name=N3, offline=False))
+    assert [n for n, _ in h.rpc.Called("version")] == [[N3]]
+    assert not [m for m in h.feedback.messages if "does not answer" in m], h.feedback.messages
+
+
 def test_remove_refuses_master_and_nodes_with_instances(tmp_path):
     from ganeti import objects
     h = LUHarness(tmp_path)
