@@ -14,7 +14,7 @@ from typing import Any
 
 from ganeti import http
 from ganeti.http import routing
-from ganeti.rapi import baserlib, rlib2
+from ganeti.rapi import baserlib, rlib2, rlib2_groups
 from ganeti.rapi import rlib2_instances as ri
 from ganeti.rapi import rlib2_nodes as rn
 
@@ -67,6 +67,8 @@ RESOURCES: list[tuple[str, type[baserlib.ResourceBase]]] = [
     (_INST + "/recreate-disks", ri.R_2_instances_name_recreate_disks),
     (_INST + "/disk/([^/]+)/grow", ri.R_2_instances_name_disk_grow),
     (_INST + "/export", ri.R_2_instances_name_export),
+    ("/2/groups", rlib2_groups.R_2_groups),
+    ("/2/groups/" + _NAME, rlib2_groups.R_2_groups_name),
     ("/2/nodes", rn.R_2_nodes),
     (_NODE, rn.R_2_nodes_name),
     (_NODE + "/role", rn.R_2_nodes_name_role),
@@ -84,7 +86,7 @@ RESOURCES: list[tuple[str, type[baserlib.ResourceBase]]] = [
 NOT_IMPLEMENTED: list[str] = [
     "/2/instances-multi-alloc",
     _INST + "/prepare-export",
-    "/2/groups(?:/.*)?",
+    "/2/groups/" + _NAME + "/.*",
     "/2/networks(?:/.*)?",
     "/2/filters(?:/.*)?",
     "/2/query(?:/.*)?",

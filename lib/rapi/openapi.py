@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ganeti import constants, serializer
-from ganeti.rapi import rlib2
+from ganeti.rapi import rlib2, rlib2_groups
 from ganeti.rapi import rlib2_instances as ri
 from ganeti.rapi import rlib2_nodes as rn
 
@@ -55,15 +55,28 @@ _INSTANCE_PROPS: dict[str, Any] = {
     "beparams": _ANY_OBJ, "hvparams": _ANY_OBJ, "oper_state": _T("boolean", "null"),
     "oper_ram": _T("integer", "string", "null"), "status": _STR,
     "ctime": _MAYBE_NUM, "mtime": _MAYBE_NUM, "uuid": _STR, "serial_no": _INT, "tags": _STRS,
+    "disk.spindles": _T("array", items=_T("integer", "null")),
 }
+_NDPARAMS = _Obj({"exclusive_storage": _BOOL, "spindle_count": _INT})
 _NODE_PROPS: dict[str, Any] = {
     "name": _STR, "offline": _BOOL, "master_candidate": _BOOL, "drained": _BOOL,
     "dtotal": _MAYBE_INT, "dfree": _MAYBE_INT, "mtotal": _MAYBE_INT, "mnode": _MAYBE_INT,
     "mfree": _MAYBE_INT, "pinst_cnt": _INT, "sinst_cnt": _INT, "ctotal": _MAYBE_INT,
-    "cnodes": _MAYBE_INT, "csockets": _MAYBE_INT, "pip": _STR, "sip": _STR,
+    "cnodes": _MAYBE_INT, "csockets": _MAYBE_INT, "cnos": _MAYBE_INT, "pip": _STR, "sip": _STR,
     "role": _T("string", enum=sorted(rn.NR_MAP)), "pinst_list": _STRS,
     "sinst_list": _STRS, "ctime": _MAYBE_NUM, "mtime": _MAYBE_NUM, "uuid": _STR,
-    "serial_no": _INT, "tags": _STRS,
+    "serial_no": _INT, "tags": _STRS, "group": _STR, "group.uuid": _STR, "vm_capable": _BOOL,
+    "master_capable": _BOOL, "ndparams": _NDPARAMS,
+}
+_ISPEC = _Obj({k: _T("integer", minimum=0) for k in (
+    "memory-size", "cpu-count", "disk-size", "disk-count", "nic-count", "spindle-use")})
+_IPOLICY = _Obj({"minmax": _T("array", items=_Obj({"min": _ISPEC, "max": _ISPEC})),
+                 "std": _ISPEC, "disk-templates": _T("array", items=_T(
+                     "string", enum=sorted(constants.DISK_TEMPLATES))),
+                 "vcpu-ratio": _T("number"), "spindle-ratio": _T("number")})
+_GROUP_PROPS: dict[str, Any] = {
+    "name": _STR, "uuid": _STR, "alloc_policy": _STR, "node_cnt": _INT, "node_list": _STRS,
+    "ipolicy": _IPOLICY, "ndparams": _NDPARAMS, "tags": _STRS,
 }
 _JOB_PROPS: dict[str, Any] = {
     "id": _T("string", pattern="^[0-9]+$"), "ops": _T("array", items=_ANY_OBJ),
@@ -74,6 +87,7 @@ _JOB_PROPS: dict[str, Any] = {
 assert set(_INSTANCE_PROPS) == set(ri.I_FIELDS)
 assert set(_NODE_PROPS) == set(rn.N_FIELDS)
 assert set(_JOB_PROPS) == set(rlib2.J_FIELDS)
+assert set(_GROUP_PROPS) == set(rlib2_groups.G_FIELDS)
 
 
 def _ListEntry(props: dict[str, Any], id_field: str) -> dict[str, Any]:
@@ -93,9 +107,12 @@ SCHEMAS: dict[str, Any] = {
     "RootList": _T("array", items=_Obj({"name": _STR, "uri": _STR}, ["name", "uri"])),
     "Tags": _STRS,
     "ClusterInfo": _Obj({"name": _STR, "master": _STR, "software_version": _STR,
-                         "protocol_version": _INT}, ["name", "master"], extra=True),
+                         "protocol_version": _INT, "ipolicy": _IPOLICY},
+                        ["name", "master", "ipolicy"], extra=True),
     "Instance": _Obj(_INSTANCE_PROPS),
     "InstanceList": _T("array", items=_ListEntry(_INSTANCE_PROPS, "id")),
+    "Group": _Obj(_GROUP_PROPS),
+    "GroupList": _T("array", items=_ListEntry(_GROUP_PROPS, "name")),
     "Node": _Obj(_NODE_PROPS),
     "NodeList": _T("array", items=_ListEntry(_NODE_PROPS, "id")),
     "Job": _Obj(_JOB_PROPS),
@@ -243,6 +260,10 @@ PATHS: dict[str, dict[str, Any]] = {
     _I + "/export": {"put": _Op("Export an instance to a node", params=[_DRY_RUN], body=_Obj({
         "mode": _T("string", enum=["local"]), "destination": _STR, "shutdown": _BOOL,
         "shutdown_timeout": _INT}, ["destination"]))},
+    "/2/groups": {"get": _Read("The node group (one: every node)", "GroupList",
+                               [_BULK, _FIELDS])},
+    "/2/groups/{group_name}": {"get": _Read("The node group, by name or uuid", "Group",
+                                            [_FIELDS])},
     "/2/nodes": {"get": _Read("All nodes", "NodeList", [_BULK, _FIELDS, _LOCK])},
     _N: {"get": _Read("A node's details", "Node", [_FIELDS, _LOCK])},
     _N + "/role": {"get": _Read("A node's role", "NodeRole"),
@@ -274,7 +295,7 @@ PATHS: dict[str, dict[str, Any]] = {
 }
 
 _PATH_PARAMS = {"instance_name": "Instance name", "node_name": "Node name",
-                "job_id": "Job id", "disk_index": "Disk index"}
+                "job_id": "Job id", "disk_index": "Disk index", "group_name": "Group name"}
 
 
 def _AddPathParams(paths: dict[str, dict[str, Any]]) -> None:
@@ -299,6 +320,8 @@ def _NamesFor(pattern: str) -> list[str]:
         return ["instance_name", "disk_index"]
     if pattern.startswith("/2/nodes/"):
         return ["node_name"]
+    if pattern.startswith("/2/groups/"):
+        return ["group_name"]
     return ["job_id"]
 
 

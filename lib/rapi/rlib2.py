@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ganeti import constants, http, opcodes
-from ganeti.rapi import baserlib
+from ganeti.rapi import baserlib, rlib2_groups
 
 #: Optional features clients test for (upstream's feature strings).
 INST_CREATE_REQV1 = "instance-create-reqv1"
@@ -51,15 +51,16 @@ class R_2(baserlib.ResourceBase):  # noqa: N801
     """/2: the top-level resources of version 2."""
 
     def GET(self) -> Any:  # noqa: N802
-        return RootListing("/2", ["features", "info", "instances", "jobs", "nodes", "os",
-                                  "redistribute-config", "tags", "openapi.json"])
+        return RootListing("/2", ["features", "groups", "info", "instances", "jobs", "nodes",
+                                  "os", "redistribute-config", "tags", "openapi.json"])
 
 
 class R_2_info(baserlib.ResourceBase):  # noqa: N801
-    """/2/info: cluster information (luxi QueryClusterInfo), cached by config serial."""
+    """/2/info: cluster information (luxi QueryClusterInfo and upstream's "ipolicy"),
+    cached by config serial."""
 
     def GET(self) -> Any:  # noqa: N802
-        return self.env.cache.Get(("info",), lambda: self.Luxi("QueryClusterInfo"), live=False)
+        return rlib2_groups.CachedClusterInfo(self)
 
 
 class R_2_features(baserlib.ResourceBase):  # noqa: N801

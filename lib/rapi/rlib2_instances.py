@@ -6,15 +6,17 @@ from typing import Any
 
 from ganeti import constants, errors, http, hypervisor, opcodes
 from ganeti.hypervisor import hv_base
-from ganeti.rapi import baserlib, rlib2
+from ganeti.rapi import baserlib, rlib2, rlib2_groups
 from ganeti.utils import params as uparams
 
 _COMMON_FIELDS = ["ctime", "mtime", "uuid", "serial_no", "tags"]
-#: What bulk listings and /2/instances/<name> show (upstream 2.1's fields).
-I_FIELDS = ["name", "admin_state", "os", "pnode", "snodes", "disk_template",
-            "nic.ips", "nic.macs", "nic.modes", "nic.links", "nic.bridges", "network_port",
-            "disk.sizes", "disk_usage", "beparams", "hvparams", "oper_state", "oper_ram",
-            "status"] + _COMMON_FIELDS
+#: What bulk listings and /2/instances/<name> show: upstream 2.1's fields and
+#: disk.spindles of later releases (rlib2_groups.INSTANCE_FIELDS, not a query field).
+I_QUERY_FIELDS = ["name", "admin_state", "os", "pnode", "snodes", "disk_template",
+                  "nic.ips", "nic.macs", "nic.modes", "nic.links", "nic.bridges",
+                  "network_port", "disk.sizes", "disk_usage", "beparams", "hvparams",
+                  "oper_state", "oper_ram", "status"] + _COMMON_FIELDS
+I_FIELDS = I_QUERY_FIELDS + rlib2_groups.INSTANCE_FIELDS
 
 _NIC_FIELDS = frozenset([constants.INIC_MAC, constants.INIC_IP, constants.INIC_MODE,
                          constants.INIC_LINK, constants.INIC_BRIDGE])
@@ -29,12 +31,21 @@ _V0_FIELDS = frozenset(["name", "disk_template", "disks", "os", "pnode", "snode"
                         "file_driver", "beparams", "hvparams"])
 
 
-def _CleanRow(fields: list[str], row: list[Any]) -> dict[str, Any]:
-    """A query row as a dict, never showing global hypervisor parameters."""
-    data = baserlib.MapFields(fields, row)
-    if isinstance(data.get("hvparams"), dict):
-        data["hvparams"] = hv_base.StripGlobalHvParams(data["hvparams"])
-    return data
+def _QueryInstances(res: baserlib.ResourceBase, names: list[str], fields: list[str],
+                    lock: bool) -> list[dict[str, Any]]:
+    """Instance objects with the given fields, never showing global hypervisor
+    parameters; disk.spindles is computed from disk.sizes."""
+    query_fields = [f for f in fields if f in I_QUERY_FIELDS]
+    if "disk.spindles" in fields and "disk.sizes" not in query_fields:
+        query_fields.append("disk.sizes")
+    query_fields = query_fields or ["name"]
+    instances = []
+    for row in res.Luxi("QueryInstances", names, query_fields, lock):
+        data = rlib2_groups.AddInstanceFields(baserlib.MapFields(query_fields, row), fields)
+        if isinstance(data.get("hvparams"), dict):
+            data["hvparams"] = hv_base.StripGlobalHvParams(data["hvparams"])
+        instances.append({f: data[f] for f in fields})
+    return instances
 
 
 def _InstanceOp(opcls: type[opcodes.OpCode], name: str, **values: Any) -> opcodes.OpCode:
@@ -167,8 +178,7 @@ class R_2_instances(baserlib.ResourceBase):  # noqa: N801
             lock = self.useLocking()
 
             def _Query() -> Any:
-                rows = self.Luxi("QueryInstances", [], fields, lock)
-                return [_CleanRow(fields, row) for row in rows]
+                return _QueryInstances(self, [], fields, lock)
             if lock:
                 return _Query()
             return self.env.cache.Get(("instances", tuple(fields)), _Query)
@@ -200,11 +210,11 @@ class R_2_instances_name(_InstanceResource):  # noqa: N801
     """/2/instances/<name>: details (GET) and removal (DELETE, a job)."""
 
     def GET(self) -> Any:  # noqa: N802
-        fields = self.GetFields(I_FIELDS)
-        rows = self.Luxi("QueryInstances", [self.name], fields, self.useLocking())
+        rows = _QueryInstances(self, [self.name], self.GetFields(I_FIELDS),
+                               self.useLocking())
         if not rows:
             raise http.HttpNotFound("Instance %s not found" % self.name)
-        return _CleanRow(fields, rows[0])
+        return rows[0]
 
     def DELETE(self) -> Any:  # noqa: N802
         op = baserlib.FillOpcode(opcodes.OpInstanceRemove, self.request_body,

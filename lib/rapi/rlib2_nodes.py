@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from ganeti import constants, http, opcodes
-from ganeti.rapi import baserlib, rlib2
+from ganeti.rapi import baserlib, rlib2, rlib2_groups
 
 _COMMON_FIELDS = ["ctime", "mtime", "uuid", "serial_no", "tags"]
-#: What bulk listings and /2/nodes/<name> show (upstream 2.1's fields).
-N_FIELDS = ["name", "offline", "master_candidate", "drained", "dtotal", "dfree", "mtotal",
-            "mnode", "mfree", "pinst_cnt", "sinst_cnt", "ctotal", "cnodes", "csockets",
-            "pip", "sip", "role", "pinst_list", "sinst_list"] + _COMMON_FIELDS
+#: What bulk listings and /2/nodes/<name> show: upstream 2.1's fields, cnos, and the
+#: group fields of later releases (rlib2_groups.NODE_FIELDS, not node query fields).
+N_QUERY_FIELDS = ["name", "offline", "master_candidate", "drained", "dtotal", "dfree",
+                  "mtotal", "mnode", "mfree", "pinst_cnt", "sinst_cnt", "ctotal", "cnodes",
+                  "csockets", "cnos", "pip", "sip", "role", "pinst_list",
+                  "sinst_list"] + _COMMON_FIELDS
+N_FIELDS = N_QUERY_FIELDS + rlib2_groups.NODE_FIELDS
 
 NR_DRAINED = "drained"
 NR_MASTER_CANDIDATE = "master-candidate"
@@ -36,10 +39,17 @@ _ROLE_FLAGS = {
 _EVAC_MODE_SECONDARY = "secondary-only"
 
 
-def _MapRow(fields: list[str], row: list[Any]) -> dict[str, Any]:
-    """A node object; "role" stays the query's letter (M, C, D, O, R) as upstream
-    sends it; only /2/nodes/<name>/role answers with the role's name."""
-    return baserlib.MapFields(fields, row)
+def _QueryNodes(res: baserlib.ResourceBase, names: list[str], fields: list[str],
+                lock: bool) -> list[dict[str, Any]]:
+    """Node objects with the given fields; "role" stays the query's letter (M, C,
+    D, O, R) as upstream sends it; only /2/nodes/<name>/role answers its name."""
+    query_fields = [f for f in fields if f in N_QUERY_FIELDS] or ["name"]
+    extra = rlib2_groups.NodeFields(res, fields)
+    nodes = []
+    for row in res.Luxi("QueryNodes", names, query_fields, lock):
+        node = dict(baserlib.MapFields(query_fields, row), **extra)
+        nodes.append({f: node[f] for f in fields})
+    return nodes
 
 
 class R_2_nodes(baserlib.ResourceBase):  # noqa: N801
@@ -51,7 +61,7 @@ class R_2_nodes(baserlib.ResourceBase):  # noqa: N801
             lock = self.useLocking()
 
             def _Query() -> Any:
-                return [_MapRow(fields, row) for row in self.Luxi("QueryNodes", [], fields, lock)]
+                return _QueryNodes(self, [], fields, lock)
             if lock:
                 return _Query()
             return self.env.cache.Get(("nodes", tuple(fields)), _Query)
@@ -69,11 +79,10 @@ class R_2_nodes_name(_NodeResource):  # noqa: N801
     """/2/nodes/<name>: one node's details."""
 
     def GET(self) -> Any:  # noqa: N802
-        fields = self.GetFields(N_FIELDS)
-        rows = self.Luxi("QueryNodes", [self.name], fields, self.useLocking())
+        rows = _QueryNodes(self, [self.name], self.GetFields(N_FIELDS), self.useLocking())
         if not rows:
             raise http.HttpNotFound("Node %s not found" % self.name)
-        return _MapRow(fields, rows[0])
+        return rows[0]
 
 
 class R_2_nodes_name_role(_NodeResource):  # noqa: N801

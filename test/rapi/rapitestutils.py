@@ -23,7 +23,7 @@ NODES = {
                           "sip": "127.0.0.1", "pinst_cnt": 1, "sinst_cnt": 0,
                           "pinst_list": ["inst1.example.com"], "sinst_list": [], "tags": [],
                           "dtotal": 100, "dfree": 50, "mtotal": 4096, "mnode": 512,
-                          "mfree": 2048, "ctotal": 2, "cnodes": 1, "csockets": 1,
+                          "mfree": 2048, "ctotal": 2, "cnodes": 1, "csockets": 1, "cnos": 2,
                           "ctime": None, "mtime": None, "uuid": "u-n1", "serial_no": 1},
 }
 INSTANCES = {
@@ -64,7 +64,9 @@ class FakeLuxi:
     def QueryClusterInfo(self):
         FakeLuxi.calls.append("QueryClusterInfo")
         return {"name": "cluster.example.com", "master": "node1.example.com",
-                "software_version": "2.1.0", "protocol_version": 2010000}
+                "software_version": "2.1.0", "protocol_version": 2010000,
+                "uuid": "0a5b1c3e-3f5e-4b55-9d3b-4f1a2c3d4e5f",
+                "beparams": {"default": {"memory": 512, "vcpus": 2}}}
 
     @staticmethod
     def _Rows(table, names, fields):

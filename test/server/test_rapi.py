@@ -116,6 +116,15 @@ def test_cluster_info_and_tags(cluster, raw):
     _ReadOrNotImplemented(raw, "/2/os", "/2/os")
 
 
+def test_groups(cluster, raw):
+    (group,) = _ReadOrNotImplemented(raw, "/2/groups", "/2/groups?bulk=1")
+    assert group["name"] == "default" and group["node_list"] == [rapicluster.NODE]
+    (node,) = _ReadOrNotImplemented(raw, "/2/nodes", "/2/nodes?bulk=1")
+    assert node["group.uuid"] == group["uuid"] and "cnos" in node
+    assert _ReadOrNotImplemented(raw, "/2/groups/{group_name}",
+                                 "/2/groups/" + group["uuid"]) == group
+
+
 def test_nodes(cluster, raw):
     listing = _ReadOrNotImplemented(raw, "/2/nodes", "/2/nodes")
     if listing is None:
@@ -188,7 +197,7 @@ def test_errors(cluster, raw):
     assert status == 404 and set(body) == {"code", "message", "explain"}
     status, headers, _ = raw("POST", "/2/info", user=WRITER)
     assert status == 405 and "GET" in headers["allow"]
-    assert raw("GET", "/2/groups")[0] == 501
+    assert raw("GET", "/2/groups/default/modify")[0] == 501
     status, _, body = raw("POST", "/2/instances", body={
         "__version__": 1, "mode": "create", "name": "x.example.com", "disk_template": "plain",
         "disks": [{"size": "huge"}], "nics": []}, user=WRITER)
