@@ -120,6 +120,20 @@ def GenericMain(commands: dict[str, Command], aliases: dict[str, str] | None = N
     return RunCommand(func, opts, args)
 
 
+def _NoMasterMessage(err: errors.NoMasterError) -> str:
+    """Why the master socket is not there: not a cluster node, or not the master."""
+    if not isinstance(err, errors.PermissionDeniedError):
+        from ganeti import ssconf
+        try:
+            master, myself = ssconf.GetMasterAndMyself()
+        except errors.ConfigurationError:
+            return "Cluster not initialized or this machine is not part of a cluster"
+        if master != myself:
+            return ("This is not the master node, please connect to node '%s' and rerun"
+                    " the command" % master)
+    return errors.FormatError(err)
+
+
 def RunCommand(func: Callable[[Any, list[str]], int | None], opts: Any, args: list[str]) -> int:
     """Run one command function; print typed errors the way users expect."""
     try:
@@ -127,6 +141,10 @@ def RunCommand(func: Callable[[Any, list[str]], int | None], opts: Any, args: li
     except JobSubmittedException as err:
         ToStdout("JobID: %s", err.args[0])
         return 0
+    except errors.NoMasterError as err:
+        logging.debug("Cannot reach the master daemon", exc_info=True)
+        ToStderr(_NoMasterMessage(err))
+        return 1
     except errors.GenericError as err:
         logging.debug("Error while running command", exc_info=True)
         ToStderr(errors.FormatError(err))

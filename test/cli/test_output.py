@@ -114,3 +114,26 @@ def test_generic_main_exit_codes(capsys):
     assert cli.GenericMain(commands, argv=["gnt-x", "fail"]) == 1
     assert "bad thing" in capsys.readouterr().err
     assert cli.GenericMain(commands, argv=["gnt-x", "nope"]) == 1
+
+
+@pytest.mark.parametrize("where, message", [
+    (("node2.example.com", "node1.example.com"),
+     "This is not the master node, please connect to node 'node2.example.com'"),
+    (errors.ConfigurationError("Can't read ssconf file"), "Cluster not initialized"),
+    (("node1.example.com", "node1.example.com"), "Cannot communicate with the master daemon"),
+])
+def test_no_master_daemon_says_where_the_master_is(monkeypatch, capsys, where, message):
+    from ganeti import ssconf
+
+    def _MasterAndMyself(ss=None):
+        if isinstance(where, Exception):
+            raise where
+        return where
+
+    def _Query(opts, args):
+        raise errors.NoMasterError("/var/run/ganeti/socket/ganeti-master")
+
+    monkeypatch.setattr(ssconf, "GetMasterAndMyself", _MasterAndMyself)
+    commands = {"list": (_Query, cli.ARGS_NONE, [], "", "asks the master")}
+    assert cli.GenericMain(commands, argv=["gnt-x", "list"]) == 1
+    assert message in capsys.readouterr().err
