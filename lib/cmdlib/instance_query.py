@@ -4,7 +4,7 @@ Fields are upstream's gnt-instance list fields. Static ones come from the
 configuration; oper_state, oper_ram, oper_vcpus and status need the nodes'
 view, asked of every online node in one parallel all_instances_info call
 (which also finds instances running on a node that is not their primary,
-ERROR_wrongnode). Global hypervisor parameters are never shown per
+with or without a copy on the primary: ERROR_wrongnode). Global hypervisor parameters are never shown per
 instance: hvparams hides them and hv/<global> is not a field.
 """
 
@@ -210,8 +210,9 @@ class LUInstanceQuery(QueryLU):
                 node_state = "offline"
             elif inst.primary_node in down:
                 node_state = "down"
-            elif info is None and any(inst.name in other for node, other in live.items()
-                                      if node != inst.primary_node):
+            elif any(inst.name in other for node, other in live.items()
+                     if node != inst.primary_node):
+                # also when it runs on its primary too: two copies of one guest
                 node_state = "wrongnode"
             row = _Row(cluster, inst, info, node_state)
             rows.append([fn(row) for fn in self.field_fns])

@@ -76,6 +76,9 @@ def test_status_values(h):
                                  [B, "ERROR_up", True, 128, 2]]
     h.nodes.nodes[N3].running[A] = {"memory": 256, "vcpus": 1, "state": "running", "time": 0}
     assert _Query(h, ["status"], [A]) == [["ERROR_wrongnode"]]
+    h.nodes.nodes[N2].running[A] = {"memory": 256, "vcpus": 1, "state": "running", "time": 0}
+    assert _Query(h, ["status"], [A]) == [["ERROR_wrongnode"]], "running twice is no 'running'"
+    h.nodes.nodes[N2].running.pop(A)
     h.nodes.Fail("all_instances_info", N2, "connection refused")
     assert _Query(h, ["status", "oper_state", "oper_ram"], [A]) == [["ERROR_nodedown", None,
                                                                     None]]
