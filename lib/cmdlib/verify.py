@@ -27,6 +27,11 @@ ENODENET = ("node", "ENODENET")
 ENODEHV = ("node", "ENODEHV")
 ENODETIME = ("node", "ENODETIME")
 ENODEVERIFY = ("node", "ENODEVERIFY")
+ENODEORPHANINSTANCE = ("node", "ENODEORPHANINSTANCE")
+EINSTANCEBADNODE = ("instance", "EINSTANCEBADNODE")
+EINSTANCEDOWN = ("instance", "EINSTANCEDOWN")
+EINSTANCEWRONGNODE = ("instance", "EINSTANCEWRONGNODE")
+EINSTANCEUP = ("instance", "EINSTANCEUP")  # ours: running although marked down
 
 
 class ClusterVerifier:
@@ -83,6 +88,7 @@ class ClusterVerifier:
         results = self.rpc.call_node_verify(online, request, self.cfg.GetClusterName())
         end = time.time()
         ssconf_values = self.cfg.GetSsconfValues()
+        answered = []
         for name in online:
             res = results[name]
             if self._Check(bool(res.fail_msg), ENODERPC, name,
@@ -91,8 +97,10 @@ class ClusterVerifier:
             if not isinstance(res.payload, dict):
                 self._Report(ENODEVERIFY, name, "invalid verify answer %r" % (res.payload,))
                 continue
+            answered.append(name)
             self._VerifyNode(nodes[name], res.payload, expected, mc_files, all_files,
                              ssconf_values, start, end)
+        self._VerifyInstances(nodes, answered)
         feedback("* Verification %s" % ("failed" if self.bad else "passed"))
         return not self.bad
 
@@ -138,3 +146,40 @@ class ClusterVerifier:
             self._Check(skew > constants.NODE_MAX_CLOCK_SKEW, ENODETIME, name,
                         "clock skew of %.1fs (more than %ds)" % (skew,
                                                                  constants.NODE_MAX_CLOCK_SKEW))
+
+    def _VerifyInstances(self, nodes: dict[str, Any], answered: list[str]) -> None:
+        """Instances against what runs where: down but marked up, up but marked
+        down, running on a node other than their primary, unknown (orphans),
+        on offline nodes. Nodes that did not answer node_verify are not asked."""
+        instances = self.cfg.GetAllInstancesInfo()
+        self.feedback_fn("* Verifying %d instance(s)" % len(instances))
+        hvs = sorted(set(self.cfg.GetClusterInfo().enabled_hypervisors)
+                     | {inst.hypervisor for inst in instances.values()})
+        running: dict[str, set[str]] = {}
+        lists = self.rpc.call_instance_list(answered, hvs) if answered else {}
+        for node in answered:
+            res = lists[node]
+            if not self._Check(bool(res.fail_msg) or not isinstance(res.payload, list),
+                               ENODEHV, node, "cannot list the running instances: %s"
+                               % (res.fail_msg or "invalid answer %r" % (res.payload,))):
+                running[node] = set(res.payload)
+        for name, inst in sorted(instances.items()):
+            offline = [n for n in inst.all_nodes if n in nodes and nodes[n].offline]
+            self._Check(bool(offline), EINSTANCEBADNODE, name,
+                        "instance lives on offline node(s) %s" % ", ".join(offline))
+            pnode = inst.primary_node
+            if pnode in running:
+                is_up = name in running[pnode]
+                self._Check(inst.admin_up and not is_up, EINSTANCEDOWN, name,
+                            "instance not running on its primary node %s" % pnode)
+                self._Check(not inst.admin_up and is_up, EINSTANCEUP, name,
+                            "instance is running on its primary node %s but marked down"
+                            % pnode)
+            for node, names in sorted(running.items()):
+                if node != pnode:
+                    self._Check(name in names, EINSTANCEWRONGNODE, name,
+                                "instance should not run on node %s" % node)
+        for node, names in sorted(running.items()):
+            for orphan in sorted(names - set(instances)):
+                self._Report(ENODEORPHANINSTANCE, node, "instance %s on node %s should not"
+                             " exist" % (orphan, node))

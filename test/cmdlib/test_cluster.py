@@ -21,9 +21,14 @@ def _VerifyAnswer(h, node, what, tweak=None):
     return answer
 
 
-def _Verify(tmp_path, tweak=None):
+def _Verify(tmp_path, tweak=None, instances=(), running=None):
+    """running: {node: [instance names its hypervisors list]} (default: none anywhere)."""
     h = LUHarness(tmp_path)
+    for inst in instances:
+        h.cfg.AddInstance(inst, "job")
+    running = running or {}
     h.rpc.handlers["node_verify"] = lambda node, what, name: _VerifyAnswer(h, node, what, tweak)
+    h.rpc.handlers["instance_list"] = lambda node, hvs: sorted(running.get(node, []))
     ok = h.Run(opcodes.OpClusterVerify(error_codes=True))
     return ok, [m for m in h.feedback.messages if m.startswith("  - ")]
 
@@ -49,6 +54,54 @@ def test_verify_reports_each_problem(tmp_path):
     assert "ERROR:ENODEHV:node:node2.example.com:hypervisor fake verify failure" in text
     assert "ERROR:ENODETIME:node:node3.example.com:clock skew" in text
     assert "ERROR:ENODENET:node:node3.example.com:tcp communication with node node1" in text
+
+
+def _Inst(name, pnode, admin_up):
+    return objects.Instance(name=name, primary_node=pnode, os="busybox", hypervisor="fake",
+                            admin_up=admin_up, nics=[], disks=[], disk_template="diskless")
+
+
+N2, N3 = "node2.example.com", "node3.example.com"
+
+
+def test_verify_instances_against_what_runs_where(tmp_path):
+    instances = [_Inst("up.example.com", N2, True), _Inst("down.example.com", N2, True),
+                 _Inst("stray.example.com", N2, False), _Inst("moved.example.com", N2, True)]
+    running = {N2: ["up.example.com", "stray.example.com", "moved.example.com"],
+               N3: ["moved.example.com", "ghost.example.com"]}
+    ok, lines = _Verify(tmp_path, instances=instances, running=running)
+    assert not ok
+    assert sorted(lines) == sorted([
+        "  - ERROR:EINSTANCEDOWN:instance:down.example.com:instance not running on its"
+        " primary node node2.example.com",
+        "  - ERROR:EINSTANCEUP:instance:stray.example.com:instance is running on its primary"
+        " node node2.example.com but marked down",
+        "  - ERROR:EINSTANCEWRONGNODE:instance:moved.example.com:instance should not run on"
+        " node node3.example.com",
+        "  - ERROR:ENODEORPHANINSTANCE:node:node3.example.com:instance ghost.example.com on"
+        " node node3.example.com should not exist"])
+    assert _Verify(tmp_path / "ok", instances=instances[:1], running={N2: ["up.example.com"]}) \
+        == (True, [])
+
+
+def test_verify_instances_on_offline_and_silent_nodes(tmp_path):
+    def _Tweak(node, answer):
+        if node == N3:
+            raise RuntimeError("connection refused")
+    h = LUHarness(tmp_path)
+    h.cfg.AddInstance(_Inst("off.example.com", N2, True), "job")
+    h.cfg.AddInstance(_Inst("silent.example.com", N3, True), "job")
+    node = h.cfg.GetNodeInfo(N2)
+    node.offline = True
+    h.cfg.Update(node)
+    h.rpc.handlers["node_verify"] = lambda node, what, name: _VerifyAnswer(h, node, what, _Tweak)
+    h.rpc.handlers["instance_list"] = lambda node, hvs: []
+    assert h.Run(opcodes.OpClusterVerify(error_codes=True)) is False
+    lines = [m for m in h.feedback.messages if m.startswith("  - ")]
+    assert "  - ERROR:EINSTANCEBADNODE:instance:off.example.com:instance lives on offline" \
+        " node(s) node2.example.com" in lines
+    assert not [m for m in lines if "EINSTANCEDOWN" in m], "no guessing for unanswered nodes"
+    assert [n for n, _ in h.rpc.Called("instance_list")] == [["node1.example.com"]]
 
 
 def test_verify_protocol_mismatch_and_unreachable(tmp_path):

@@ -215,8 +215,25 @@ def test_many_instances_and_status(tc):
     _Gi(tc, "startup", "many0", "many1", "many2")
     assert _Rows(tc, "name,pnode,status") == [["many0", N1, "running"], ["many1", N2, "running"],
                                             ["many2", N3, "running"]]
-    os.unlink(tc.Root(N3) + "/var/run/ganeti/fake-hypervisor/many2")
-    assert _Rows(tc, "status", "many2") == [["ERROR_down"]]
+    fake_dir = "/var/run/ganeti/fake-hypervisor/"
+    with open(tc.Root(N3) + fake_dir + "many2") as fh:
+        state = json.load(fh)
+    for node, name in ((N1, "ghost1"), (N2, "many0")):  # started behind the cluster's back
+        with open(tc.Root(node) + fake_dir + name, "w") as fh:
+            json.dump(dict(state, name=name), fh)
+    os.unlink(tc.Root(N3) + fake_dir + "many2")
+    assert _Rows(tc, "name,status", "many0", "many2") == [["many0", "ERROR_wrongnode"],
+                                                        ["many2", "ERROR_down"]]
+    verify = tc.Gnt(N1, "gnt-cluster", "verify", "--error-codes", check=False)
+    assert verify.returncode == 1
+    problems = sorted(line for line in verify.stdout.splitlines() if "ERROR:" in line)
+    assert problems == [
+        "  - ERROR:EINSTANCEDOWN:instance:many2:instance not running on its primary node " + N3,
+        "  - ERROR:EINSTANCEWRONGNODE:instance:many0:instance should not run on node " + N2,
+        "  - ERROR:ENODEORPHANINSTANCE:node:%s:instance ghost1 on node %s should not exist"
+        % (N1, N1)], verify.stdout
+    for node, name in ((N1, "ghost1"), (N2, "many0")):
+        os.unlink(tc.Root(node) + fake_dir + name)
     _Gi(tc, "shutdown", "many0", "many1", "many2")
     for name in ("many0", "many1", "many2"):
         _Gi(tc, "remove", "-f", name)
