@@ -589,6 +589,15 @@ class GanetiRapiClient:
     def GetNode(self, node: str, reason: str | None = None) -> dict[str, Any]:
         return self._Get("/nodes/%s" % node, reason=reason)
 
+    def GetGroups(self, bulk: bool = False, reason: str | None = None) -> list[Any]:
+        query: Query = []
+        _AppendIf(query, bulk, ("bulk", 1))
+        groups = self._Get("/groups", query, reason)
+        return groups if bulk else [g["name"] for g in groups]
+
+    def GetGroup(self, group: str, reason: str | None = None) -> dict[str, Any]:
+        return self._Get("/groups/%s" % group, reason=reason)
+
     def EvacuateNode(self, node: str, iallocator: str | None = None,
                      remote_node: str | None = None, dry_run: bool = False,
                      early_release: bool | None = None, mode: str | None = None,

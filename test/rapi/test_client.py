@@ -50,6 +50,9 @@ def test_reads(rapi_server, certs):
     assert cl.GetNodes() == ["node1.example.com"]
     assert cl.GetNode("node1.example.com")["role"] == "M"
     assert cl.GetNodeRole("node1.example.com") == client.NODE_ROLE_MASTER
+    assert cl.GetGroups() == ["default"]
+    assert cl.GetGroups(bulk=True)[0]["node_list"] == ["node1.example.com"]
+    assert cl.GetGroup("default")["name"] == "default"
     assert cl.GetJobs() == [1]
     assert cl.GetJobs(bulk=True)[0]["status"] == "success"
     assert cl.GetJobStatus(1)["opstatus"] == ["success"]
