@@ -165,7 +165,16 @@ class Processor:
             return self._ExecLU(lu)
         glm = self.context.glm
         if level in lu.add_locks:
-            glm.add(level, lu.add_locks[level], acquired=1, shared=lu.share_locks.get(level, 0))
+            try:
+                glm.add(level, lu.add_locks[level], acquired=1,
+                        shared=lu.share_locks.get(level, 0))
+            except errors.LockError:
+                # outside the try below: the locks are another job's, never removed here
+                raise errors.OpPrereqError("Couldn't add locks (%s), probably because another"
+                                           " job added them first (e.g. a concurrent creation"
+                                           " of the same name)"
+                                           % ", ".join(_AsList(lu.add_locks[level])),
+                                           errors.ECODE_EXISTS)
         else:
             lu.DeclareLocks(level)
             if level in lu.needed_locks:

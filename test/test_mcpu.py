@@ -288,6 +288,18 @@ def test_added_lock_stays_when_the_lu_fails_after_creating_the_object():
         "the object exists, so must its lock"
 
 
+def test_adding_a_lock_another_job_added_is_a_clear_error():
+    ctx = _Context()
+    ctx.glm.acquire(locking.LEVEL_CLUSTER, [locking.BGL], shared=1)
+    ctx.glm.add(locking.LEVEL_INSTANCE, "inst2")  # a concurrent creation of that name
+    ctx.glm.release(locking.LEVEL_CLUSTER)
+    with pytest.raises(errors.OpPrereqError, match="Couldn't add locks .inst2., probably"
+                       " because another job added them first") as err:
+        mcpu.Processor(ctx, 8).ExecOpCode(_Op(_AddLockLU))
+    assert err.value.args[1] == errors.ECODE_EXISTS
+    assert "inst2" in ctx.glm._names(locking.LEVEL_INSTANCE), "the other job's lock stays"
+
+
 def test_opcode_without_lu_is_refused():
     with pytest.raises(errors.OpCodeUnknown, match="OpWithoutLu"):
         mcpu.Processor(_Context(), 10).ExecOpCode(OpWithoutLu(duration=0))
