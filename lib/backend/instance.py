@@ -143,6 +143,10 @@ def InstanceShutdown(instance: Any, timeout: int) -> None:
                     force=True)
         if _IsRunning(instance):
             Fail("Could not shut down instance %s even by force", instance.name)
+    else:
+        # a guest that died on its own: its runtime files would outlive the instance
+        _HvCall("Failed to clean up after instance %s" % instance.name,
+                hyper.CleanupInstance, instance.name)
     _RemoveBlockDevLinks(instance.name, len(instance.disks))
 
 

@@ -249,6 +249,11 @@ class BaseHypervisor:
     def RebootInstance(self, instance: Any) -> None:
         raise NotImplementedError
 
+    def CleanupInstance(self, instance_name: str) -> None:
+        """Remove what an instance that stopped on its own (crashed, killed,
+        powered off) left behind; nothing for hypervisors without such state.
+        Called for an instance that is not running (upstream's name)."""
+
     def ListInstances(self) -> list[str]:
         raise NotImplementedError
 

@@ -126,6 +126,21 @@ def test_start_links_disks_and_shutdown_unlinks(node):
         binst.GetInstanceConsole(inst)
 
 
+def test_shutdown_cleans_up_after_a_kvm_guest_that_died(node):
+    from ganeti.hypervisor.hv_kvm import runtime
+    inst = _Instance(hv=constants.HT_KVM)
+    paths = runtime.RuntimePaths(pathutils.KVM_INSTANCE_DIR, "inst1")
+    paths.Prepare()
+    with open(paths.pidfile, "w") as fh:
+        fh.write("%d\n" % (2 ** 22 + 1))  # above pid_max: its qemu is gone
+    runtime.WriteRuntime(paths, runtime.StartSpec.FromInstance(inst, []), "tcg", ["qemu"], 0.0)
+    assert binst.GetInstanceList([constants.HT_KVM]) == []
+    binst.InstanceShutdown(inst, 10)
+    leftovers = [p for p in (paths.pidfile, paths.runtime, paths.nic_dir, paths.chroot)
+                 if os.path.exists(p)]
+    assert leftovers == [], "a removed instance would keep these forever"
+
+
 def test_start_needs_the_disks(node):
     inst = _Instance(disks=[_FileDisk()])
     with pytest.raises(RPCFail, match="not set up on this node"):

@@ -243,6 +243,22 @@ def test_stop_presses_the_power_button_again(run_dir, reaper, monkeypatch):
     assert hv.ListInstances() == [] and not os.path.exists(paths.runtime)
 
 
+def test_cleanup_removes_only_a_dead_qemus_files(run_dir, reaper):
+    hv = KVM(run_dir=run_dir)
+    inst = hvtestutils.MakeInstance(name="inst1")
+    paths = runtime.RuntimePaths(run_dir, "inst1")
+    paths.Prepare()
+    pid = _FakeQemu(reaper, "inst1")
+    with open(paths.pidfile, "w") as fh:
+        fh.write("%d\n" % pid)
+    runtime.WriteRuntime(paths, runtime.StartSpec.FromInstance(inst, []), "tcg", ["qemu"], 0.0)
+    hv.CleanupInstance("inst1")
+    assert os.path.exists(paths.runtime), "a running guest keeps its files"
+    reaper.KillAll()
+    hv.CleanupInstance("inst1")
+    assert not any(os.path.exists(p) for p in (paths.pidfile, paths.runtime, paths.nic_dir))
+
+
 def test_console_kinds():
     hv = KVM(run_dir="/run/kvm")
     inst = hvtestutils.MakeInstance(name="inst1", network_port=5905)

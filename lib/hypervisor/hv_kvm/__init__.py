@@ -266,6 +266,12 @@ class KVMHypervisor(hv_base.BaseHypervisor):
             if left <= _POWERDOWN_REPEAT:
                 return False
 
+    def CleanupInstance(self, instance_name: str) -> None:
+        """Runtime files of a qemu that is gone (a live one is left alone)."""
+        paths = self._Paths(instance_name)
+        if not runtime.FindPid(paths):
+            paths.Cleanup()
+
     def RebootInstance(self, instance: Any) -> None:
         """Soft reboot (system reset); hard/full reboots are stop+start in the backend."""
         paths = self._RunningPaths(instance.name, "reboot")
