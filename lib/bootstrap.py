@@ -28,7 +28,7 @@ from ganeti import (
 from ganeti.cmdlib import common
 from ganeti.rpc import defs
 from ganeti.tools import daemon_util, node_daemon_setup
-from ganeti.utils import io, params, x509
+from ganeti.utils import io, x509
 
 Feedback = Callable[[str], None]
 
@@ -117,7 +117,7 @@ def InitCluster(cluster_name: str, master_netdev: str = "lo",
     for ip in filter(None, [secondary_ip]):
         if not netutils.IsValidIP(ip):
             raise errors.OpPrereqError("Invalid secondary IP %r" % ip, errors.ECODE_INVAL)
-    hvparams = {hv: params.ForceDictType(dict(values), constants.HVS_PARAMETER_TYPES)
+    hvparams = {hv: common.ForceHvParamTypes(hv, values)
                 for hv, values in (hvparams or {}).items()}
     cluster = objects.Cluster(
         cluster_name=cluster_name, master_node=hostname, master_ip=master_ip,

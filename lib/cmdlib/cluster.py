@@ -229,7 +229,7 @@ class LUClusterSetParams(LogicalUnit):
                                            % ", ".join(dropped), errors.ECODE_STATE)
             new.enabled_hypervisors = list(op.enabled_hypervisors)
         for hv_name, changes in (op.hvparams or {}).items():
-            changes = params.ForceDictType(dict(changes), constants.HVS_PARAMETER_TYPES)
+            changes = common.ForceHvParamTypes(hv_name, changes)
             new.hvparams[hv_name] = params.UpdateParams(new.hvparams.get(hv_name, {}), changes)
             defaults = constants.HVC_DEFAULTS.get(hv_name, {})
             new.hvparams[hv_name] = objects.FillDict(defaults, new.hvparams[hv_name])

@@ -21,6 +21,30 @@ _MAC_PREFIX_RE = re.compile(r"^[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$")
 WarnFn = Callable[[str], None]
 
 
+def ForceHvParamTypes(hv_name: str, hvparams: dict[str, Any],
+                      instance_level: bool = False) -> dict[str, Any]:
+    """hvparams of one hypervisor (CLI strings, RAPI JSON) typed.
+
+    Names that hypervisor does not have are refused with its own list (the
+    types table covers every hypervisor, so it cannot tell). Values None or
+    "default" stay None (reset to the inherited value).
+    """
+    from ganeti import hypervisor
+    try:
+        names = hypervisor.GetHypervisorClass(hv_name).PARAMETERS
+    except errors.HypervisorError as err:
+        raise errors.OpPrereqError(str(err.args[0]), errors.ECODE_INVAL) from err
+    unknown = sorted(set(hvparams) - set(names))
+    if unknown:
+        known = sorted(set(names) - (constants.HVC_GLOBALS if instance_level else set()))
+        raise errors.OpPrereqError("Unknown hypervisor parameter(s) for %s: %s (known: %s)"
+                                   % (hv_name, ", ".join(unknown), ", ".join(known) or "none"),
+                                   errors.ECODE_INVAL)
+    types = {name: constants.HVS_PARAMETER_TYPES.get(name, params.VTYPE_STRING)
+             for name in names}
+    return params.ForceDictType(dict(hvparams), types)
+
+
 def CheckHvParams(hv_name: str, hvparams: dict[str, Any]) -> None:
     """Syntax check of a cluster-level (filled) hvparams dict of one hypervisor."""
     from ganeti import hypervisor

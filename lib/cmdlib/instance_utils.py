@@ -17,6 +17,7 @@ import socket
 from typing import Any, Iterable, Sequence
 
 from ganeti import constants, errors, hypervisor, locking, netutils, objects
+from ganeti.cmdlib import common
 from ganeti.cmdlib.base import LOCKS_REPLACE, CheckGlobalHvParams, CheckNodeOnline
 from ganeti.utils import params as uparams
 
@@ -182,16 +183,7 @@ def PrepareInstanceHvParams(hv_name: str, hvparams: dict[str, Any]) -> dict[str,
     cluster default).
     """
     CheckGlobalHvParams(hvparams)
-    hv_class = hypervisor.GetHypervisorClass(hv_name)
-    unknown = sorted(set(hvparams) - set(hv_class.PARAMETERS))
-    if unknown:
-        known = sorted(set(hv_class.PARAMETERS) - constants.HVC_GLOBALS)
-        raise errors.OpPrereqError("Unknown hypervisor parameter(s) for %s: %s (known: %s)"
-                                   % (hv_name, ", ".join(unknown), ", ".join(known) or "none"),
-                                   errors.ECODE_INVAL)
-    types = {name: constants.HVS_PARAMETER_TYPES.get(name, uparams.VTYPE_STRING)
-             for name in hv_class.PARAMETERS}
-    return uparams.ForceDictType(dict(hvparams), types)
+    return common.ForceHvParamTypes(hv_name, hvparams, instance_level=True)
 
 
 def CheckHvParamSyntax(hv_name: str, filled: dict[str, Any]) -> None:

@@ -140,8 +140,15 @@ def test_set_params_refusals_leave_config_alone(tmp_path):
     h = LUHarness(tmp_path)
     serial = h.cfg.GetConfigSerial()
     cases = [
-        (opcodes.OpClusterSetParams(hvparams={"fake": {"no_such": 1}}), "Unknown parameter 'no_such'"),
-        (opcodes.OpClusterSetParams(hvparams={"fake": {"acpi": True}}), "Unknown hypervisor"),
+        (opcodes.OpClusterSetParams(hvparams={"fake": {"no_such": 1}}),
+         r"Unknown hypervisor parameter\(s\) for fake: no_such \(known: migration_port\)"),
+        # a parameter of another hypervisor: refused with kvm's own list
+        (opcodes.OpClusterSetParams(hvparams={"kvm": {"pae": True}}),
+         r"Unknown hypervisor parameter\(s\) for kvm: pae \(known: acpi, boot_order,"
+         r" cdrom_image_path, disk_cache, disk_type, initrd_path, kernel_args, kernel_path,"
+         r" kvm_accel, kvm_flag, migration_bandwidth, migration_downtime, migration_port,"),
+        (opcodes.OpClusterSetParams(hvparams={"xen-hvm": {"pae": True}}), "Unknown or unsupported"
+         " hypervisor type 'xen-hvm'"),
         (opcodes.OpClusterSetParams(beparams={"vcpus": "many"}), "vcpus"),
         (opcodes.OpClusterSetParams(nicparams={"mode": "bridge"}), "Invalid default NIC mode"),
         (opcodes.OpClusterSetParams(uid_pool=[(1, 2)], add_uids=[(3, 3)]), "cannot be combined"),
