@@ -94,15 +94,18 @@ def test_ifup_routed(netns):
     assert "master" not in _Link(netns, "tap0")
 
 
-def test_ifup_routed_in_table(netns):
-    res = _Ifup(netns, INTERFACE="tap0", MODE="routed", LINK="100", IP="10.77.0.6")
+@pytest.mark.parametrize("table", ["100", "main"])
+def test_ifup_routed_in_table(netns, table):
+    res = _Ifup(netns, INTERFACE="tap0", MODE="routed", LINK=table, IP="10.77.0.6")
     assert res.returncode == 0, res.stderr
-    routes = json.loads(_Ip("ip", "-j", "route", "show", "table", "100", ns=netns).stdout)
+    routes = json.loads(_Ip("ip", "-j", "route", "show", "table", table, ns=netns).stdout)
     assert [(r["dst"], r["dev"]) for r in routes] == [("10.77.0.6", "tap0")]
 
 
 @pytest.mark.parametrize("env,message", [
     ({"MODE": "routed", "LINK": ""}, "routed mode needs the instance IP"),
+    ({"MODE": "routed", "LINK": "xen-br0", "IP": "10.77.0.7"},
+     "link 'xen-br0' is not a routing table"),
     ({"MODE": "bridged", "LINK": "tap0"}, "tap0 is not a bridge"),
     ({"MODE": "bridged", "LINK": ""}, "bridged mode needs LINK"),
     ({"MODE": "openvswitch", "LINK": "br0"}, "unknown NIC mode 'openvswitch'"),
