@@ -390,14 +390,22 @@ def NicIp(idx: Any, value: Any, resolved_ip: str | None) -> str | None:
     return value
 
 
-def NicParamsFromSpec(spec: dict[str, Any]) -> dict[str, Any]:
-    """The nicparams a NIC spec sets (what it leaves out inherits the cluster default)."""
+def NicParamsFromSpec(cluster: objects.Cluster, spec: dict[str, Any]) -> dict[str, Any]:
+    """The nicparams a NIC spec sets (what it leaves out inherits the cluster default).
+
+    An empty link is kept only for a routed NIC, where it means the main
+    routing table (the inherited default link is usually a bridge); for a
+    bridged NIC it means the default, as upstream.
+    """
     params = {}
     if spec.get(constants.INIC_MODE):
         params[constants.NIC_MODE] = spec[constants.INIC_MODE]
     link = spec.get(constants.INIC_LINK) or spec.get(constants.INIC_BRIDGE)
     if link:
         params[constants.NIC_LINK] = link
+    elif (spec.get(constants.INIC_LINK) == "" and
+          cluster.SimpleFillNIC(params).get(constants.NIC_MODE) == constants.NIC_MODE_ROUTED):
+        params[constants.NIC_LINK] = ""
     return params
 
 
@@ -434,7 +442,7 @@ def BuildNic(cfg: Any, idx: Any, spec: dict[str, Any], ec_id: Any,
     """A new NIC object from a spec {mac, ip, mode, link|bridge}, checked, MAC reserved."""
     CheckNicSpecKeys(idx, spec)
     ip = NicIp(idx, spec.get(constants.INIC_IP), resolved_ip)
-    nicparams = NicParamsFromSpec(spec)
+    nicparams = NicParamsFromSpec(cfg.GetClusterInfo(), spec)
     CheckNicParams(cfg, idx, nicparams, ip)
     mac = AssignMac(cfg, idx, spec.get(constants.INIC_MAC), ec_id)
     return objects.NIC(mac=mac, ip=ip, nicparams=nicparams)

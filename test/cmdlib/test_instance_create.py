@@ -60,6 +60,17 @@ def test_hooks_environment(h):
     assert sorted(set(nodes)) == [N1, N2], "hooks run on the master and the primary"
 
 
+def test_empty_link_means_the_main_table_only_when_routed(h):
+    h.Create(nics=[{"mode": "routed", "ip": "192.0.2.10", "link": ""},
+                   {"mode": "routed", "ip": "192.0.2.11"},
+                   {"link": ""}])
+    nics = h.cfg.GetInstanceInfo(NAME).nics
+    assert [n.nicparams for n in nics] == [{"mode": "routed", "link": ""}, {"mode": "routed"},
+                                           {}], "bridged: '' is the default bridge, as upstream"
+    filled = [h.cfg.GetClusterInfo().SimpleFillNIC(n.nicparams)["link"] for n in nics]
+    assert filled == ["", "xen-br0", "xen-br0"]
+
+
 def test_file_create_runs_the_os_with_filled_params(h):
     h.Create(disk_template=constants.DT_FILE, disks=[{"size": 64}, {"size": "1G", "mode": "ro"}],
              os_type="busybox+ext2", file_storage_dir="web")
