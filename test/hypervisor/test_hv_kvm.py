@@ -134,10 +134,14 @@ def test_deep_run_dir_gets_short_socket_dir(tmp_path):
     os.rmdir(paths.ctrl_dir)
 
 
-def test_socket_path_limit():
-    paths = runtime.RuntimePaths("/run/kvm", "n" * 100)
-    with pytest.raises(errors.HypervisorError, match="Socket path too long"):
-        paths.Prepare()
+@pytest.mark.parametrize("run_dir", ["/run/kvm", "/srv/" + "d" * 90])
+def test_long_instance_names_get_sockets_that_fit(run_dir):
+    name = "n" * 60 + "." + "example" * 6 + ".com"  # a valid host name of 107 bytes
+    paths = runtime.RuntimePaths(run_dir, name)
+    assert len(paths.qmp) <= runtime.UNIX_PATH_MAX >= len(paths.serial)
+    assert paths.qmp == runtime.RuntimePaths(run_dir, name).qmp, "every caller finds them"
+    assert paths.qmp != runtime.RuntimePaths(run_dir, name + "x").qmp
+    assert paths.runtime.endswith("/runtime/" + name) and paths.pidfile.endswith("/pid/" + name)
 
 
 @pytest.fixture

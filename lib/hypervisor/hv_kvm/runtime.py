@@ -4,7 +4,8 @@ Everything lives under one run directory (pathutils.KVM_INSTANCE_DIR):
   pid/<name>            qemu's -pidfile
   ctrl/<name>.qmp       QMP monitor socket
   ctrl/<name>.serial    serial console socket (ctrl/ moves to /tmp/gnt-kvm-<hash>
-                        when run_dir is too deep for Unix socket paths)
+                        when run_dir is too deep for Unix socket paths; a name
+                        too long even there becomes long-<hash of the name>)
   runtime/<name>        JSON: what the instance was started with (the source
                         of ListInstances/GetInstanceInfo and of migration info)
   nic/<name>/<n>        the NIC up script of each interface
@@ -80,6 +81,17 @@ def _CtrlDir(run_dir: str, name: str) -> str:
     return os.path.join("/tmp", "gnt-kvm-" + digest)
 
 
+def _SocketBase(ctrl_dir: str, name: str) -> str:
+    """The instance name, or a fixed-length stand-in for a name too long to fit.
+
+    Host names may be far longer than a socket path allows; such an
+    instance would be created fine and then never start.
+    """
+    if len(os.path.join(ctrl_dir, name + ".serial").encode()) <= UNIX_PATH_MAX:
+        return name
+    return "long-" + hashlib.sha1(name.encode()).hexdigest()[:16]
+
+
 class RuntimePaths:
     """The files of one instance under a run directory."""
 
@@ -90,8 +102,9 @@ class RuntimePaths:
         self.name = name
         self.pidfile = os.path.join(run_dir, "pid", name)
         self.ctrl_dir = _CtrlDir(run_dir, name)
-        self.qmp = os.path.join(self.ctrl_dir, name + ".qmp")
-        self.serial = os.path.join(self.ctrl_dir, name + ".serial")
+        base = _SocketBase(self.ctrl_dir, name)
+        self.qmp = os.path.join(self.ctrl_dir, base + ".qmp")
+        self.serial = os.path.join(self.ctrl_dir, base + ".serial")
         self.runtime = os.path.join(run_dir, "runtime", name)
         self.nic_dir = os.path.join(run_dir, "nic", name)
         self.chroot = os.path.join(run_dir, "chroot", name)
@@ -100,11 +113,7 @@ class RuntimePaths:
         return os.path.join(self.nic_dir, str(idx))
 
     def Prepare(self) -> None:
-        """Create the directories; refuse socket paths the kernel cannot bind."""
-        for path in (self.qmp, self.serial):
-            if len(path.encode()) > UNIX_PATH_MAX:
-                raise errors.HypervisorError("Socket path too long for a Unix socket (%d > %d"
-                                             " bytes): %s" % (len(path), UNIX_PATH_MAX, path))
+        """Create the directories (socket paths always fit: _CtrlDir, _SocketBase)."""
         for sub in ("pid", "ctrl", "runtime", "nic", "chroot"):
             os.makedirs(os.path.join(self.run_dir, sub), mode=0o750, exist_ok=True)
         os.makedirs(self.ctrl_dir, mode=0o700, exist_ok=True)
