@@ -105,6 +105,16 @@ def InitCluster(cluster_name: str, master_netdev: str = "lo",
     """gnt-cluster init: make this node the master of a new one-node cluster."""
     if os.path.exists(pathutils.CLUSTER_CONF_FILE):
         raise errors.OpPrereqError("Cluster is already initialised", errors.ECODE_STATE)
+    try:
+        member_of = ssconf.SimpleStore().GetClusterName()
+    except errors.ConfigurationError:
+        member_of = None
+    if member_of:
+        # a node that is not a master candidate has no config.data, but new
+        # certificates and a config here would cut it off its cluster
+        raise errors.OpPrereqError("This node is part of cluster %s (its ssconf says so):"
+                                   " remove it from that cluster (gnt-node remove on its"
+                                   " master) first" % member_of, errors.ECODE_STATE)
     hostname, node_ip = netutils.Hostname.Resolve(netutils.GetHostname())
     cluster_name, cluster_ip = netutils.Hostname.Resolve(cluster_name)
     master_ip = master_ip or cluster_ip

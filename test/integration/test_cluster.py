@@ -117,6 +117,14 @@ def test_roles_with_auto_promotion(tc):
     testutils.WaitFor(lambda: "ganeti-confd" not in tc.DaemonPids()[N3], what="confd stop")
     assert not os.path.exists(tc.Root(N3) + "/var/lib/ganeti/config.data")
     assert os.path.exists(tc.Root(N3) + "/var/lib/ganeti/hmac.key"), "confd clients need it"
+    # a regular node has no config.data, but it is no place for a new cluster
+    cert = _Sha1(tc.Root(N3) + "/var/lib/ganeti/server.pem")
+    refused = tc.Gnt(N3, "gnt-cluster", "init", "--enabled-hypervisors=fake", "other.example.com",
+                     check=False)
+    assert refused.returncode == 1
+    assert "This node is part of cluster cluster.example.com" in refused.stderr
+    assert _Sha1(tc.Root(N3) + "/var/lib/ganeti/server.pem") == cert
+    assert not os.path.exists(tc.Root(N3) + "/var/lib/ganeti/config.data")
     # draining a candidate with auto-promote gives the pool a replacement
     tc.Gnt(N1, "gnt-cluster", "modify", "-C", "2")
     tc.Gnt(N1, "gnt-node", "modify", "-D", "yes", "--auto-promote", N2)
