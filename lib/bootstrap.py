@@ -239,6 +239,25 @@ def CheckAgreement(myself: str, node_list: list[str], runner: Any = None,
     return True, "%d of %d votes" % (top_votes, all_votes)
 
 
+def CheckFailoverVotes(old_master: str, others: list[str], runner: Any) -> None:
+    """Refuse a failover unless the other nodes confirm this node's idea of the master.
+
+    As upstream: the top-voted name must be old_master; silent nodes only
+    win when they outnumber it (a tie goes to the answer), so that a
+    3-node cluster whose master died can fail over to a candidate.
+    """
+    votes = GatherMasterVotes(others, runner)
+    voted = votes[0][0] if votes else old_master
+    if voted is None:
+        raise errors.OpPrereqError(
+            "Cluster is inconsistent: most nodes did not respond (votes: %s); use"
+            " --no-voting if you are sure" % votes, errors.ECODE_STATE)
+    if voted != old_master:
+        raise errors.OpPrereqError(
+            "This node believes the master is %s, but most nodes voted for %s: its"
+            " configuration is out of date" % (old_master, voted), errors.ECODE_STATE)
+
+
 def MasterFailover(no_voting: bool = False, feedback_fn: Feedback | None = None) -> str:
     """Make this node the master (run on the new master); returns the old master."""
     store = ssconf.SimpleStore()
@@ -256,18 +275,7 @@ def MasterFailover(no_voting: bool = False, feedback_fn: Feedback | None = None)
     runner = rpc.RpcRunner()
     try:
         if not no_voting:
-            others = [n for n in node_list if n != new_master]
-            votes = GatherMasterVotes(others, runner)
-            voted = votes[0][0] if votes else None
-            answered = sum(v for name, v in votes if name is not None)
-            if voted is None or answered * 2 <= len(others):
-                raise errors.OpPrereqError(
-                    "Cluster is inconsistent: most nodes did not respond (votes: %s); use"
-                    " --no-voting if you are sure" % votes, errors.ECODE_STATE)
-            if voted != old_master:
-                raise errors.OpPrereqError(
-                    "This node believes the master is %s, but most nodes voted for %s: its"
-                    " configuration is out of date" % (old_master, voted), errors.ECODE_STATE)
+            CheckFailoverVotes(old_master, [n for n in node_list if n != new_master], runner)
         _Log(feedback_fn, "Stopping the master role on %s", old_master)
         result = runner.call_node_stop_master(old_master, True)
         if result.fail_msg:

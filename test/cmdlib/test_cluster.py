@@ -199,6 +199,27 @@ def test_tags(tmp_path):
         h.Run(opcodes.OpTagsGet(kind="node"))
 
 
+@pytest.mark.parametrize("answers, refusal", [
+    ({"n1": "m", "m": None}, None),  # 3 nodes, the master died: a tie goes to the answer
+    ({"n1": "m", "m": "m", "n3": None}, None),
+    ({"n1": None, "m": None}, "most nodes did not respond"),
+    ({"n1": "m", "n3": None, "m": None}, "most nodes did not respond"),
+    ({"n1": "x", "n3": "x", "m": "m"}, "most nodes voted for x: its configuration is out of date"),
+    ({}, None),  # a two-node cluster: nobody else to ask
+])
+def test_failover_votes(answers, refusal):
+    def _Info(node):
+        if answers[node] is None:
+            raise RuntimeError("down")
+        return ["lo", "1.2.3.4", answers[node]]
+    rpc = FakeRpc({"master_info": _Info})
+    if refusal is None:
+        bootstrap.CheckFailoverVotes("m", list(answers), rpc)
+    else:
+        with pytest.raises(errors.OpPrereqError, match=refusal):
+            bootstrap.CheckFailoverVotes("m", list(answers), rpc)
+
+
 def test_votes_and_agreement():
     votes = {"a": "m", "b": "m", "c": None, "d": "x"}
 
