@@ -51,6 +51,11 @@ class WatcherState:
     def RemoveInstance(self, instance: str) -> None:
         self.data[_STATE_INSTANCES].pop(instance, None)
 
+    def MaintainInstanceList(self, instances: list[str]) -> None:
+        """Forget instances that no longer exist (removed or renamed)."""
+        for name in set(self.data[_STATE_INSTANCES]) - set(instances):
+            self.RemoveInstance(name)
+
 
 def IsPaused(path: str | None = None, now: float | None = None) -> bool:
     """Whether the watcher is paused (the pause file holds an end time in the future)."""
@@ -81,6 +86,7 @@ def RestartInstances(client: Any, state: WatcherState) -> list[str]:
     from ganeti import opcodes
     restarted = []
     rows = client.QueryInstances([], ["name", "status", "admin_state"], False)
+    state.MaintainInstanceList([row[0] for row in rows])
     for name, status, admin_up in rows:
         if status in (constants.INSTST_RUNNING, constants.INSTST_ADMINDOWN) or not admin_up:
             state.RemoveInstance(name)

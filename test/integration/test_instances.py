@@ -239,6 +239,45 @@ def test_many_instances_and_status(tc):
         _Gi(tc, "remove", "-f", name)
 
 
+def _RunWatcher(tc):
+    """ganeti-watcher on the master, then wait for the jobs it submitted."""
+    tc.Gnt(N1, "ganeti-watcher")
+    out = tc.Gnt(N1, "gnt-job", "list", "--no-headers", "--separator=|", "-o", "id,status").stdout
+    for job_id, status in (line.split("|") for line in out.splitlines()):
+        if status in ("queued", "waiting", "running"):
+            tc.Gnt(N1, "gnt-job", "watch", job_id, check=False)
+
+
+def _WatcherState(tc):
+    with open(tc.Root(N1) + "/var/lib/ganeti/watcher.data") as fh:
+        return json.load(fh)["instance"]
+
+
+def test_watcher_restarts_an_instance_and_gives_up_on_a_broken_one(tc):
+    _Add(tc, "wd1", "-H", "fake", pnode=N3)
+    os.unlink(tc.Root(N3) + "/var/run/ganeti/fake-hypervisor/wd1")  # died behind our back
+    assert _Rows(tc, "status", "wd1") == [["ERROR_down"]]
+    _RunWatcher(tc)
+    assert _Rows(tc, "status", "wd1") == [["running"]]
+    _RunWatcher(tc)
+    assert "wd1" not in _WatcherState(tc), "seen running: its restart count is reset"
+    # a start that always fails: not enough memory on the node for the fake hypervisor
+    _Gi(tc, "modify", "--force", "-B", "memory=64T", "wd1")
+    os.unlink(tc.Root(N3) + "/var/run/ganeti/fake-hypervisor/wd1")
+    for _ in range(7):
+        _RunWatcher(tc)
+    jobs = tc.Gnt(N1, "gnt-job", "list", "--no-headers", "--separator=|", "-o",
+                  "status,summary").stdout.splitlines()
+    assert jobs.count("error|INSTANCE_STARTUP(wd1)") == 5, "5 attempts, then it gave up"
+    assert _WatcherState(tc)["wd1"]["restart_count"] == 6
+    with open(tc.Root(N1) + "/var/log/ganeti/watcher.log") as fh:
+        assert "Instance wd1 could not be restarted 5 times, giving up" in fh.read()
+    assert _Rows(tc, "status", "wd1") == [["ERROR_down"]]
+    _Gi(tc, "remove", "-f", "wd1")
+    _RunWatcher(tc)
+    assert "wd1" not in _WatcherState(tc), "a removed instance is forgotten"
+
+
 # --- kvm: a real guest -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -55,3 +55,13 @@ def test_gives_up_after_repeated_failures(tmp_path):
     client.rows = [["dead.example.com", constants.INSTST_RUNNING, True]]
     watcher.RestartInstances(client, state)
     assert state.NumberOfRestartAttempts("dead.example.com") == 0, "a running instance resets"
+
+
+def test_forgets_instances_that_are_gone(tmp_path):
+    state = watcher.WatcherState(str(tmp_path / "state"))
+    client = _FakeClient([["dead.example.com", constants.INSTST_ERRORDOWN, True]])
+    watcher.RestartInstances(client, state)
+    client.rows = []  # removed (or renamed) meanwhile
+    watcher.RestartInstances(client, state)
+    state.Save()
+    assert watcher.WatcherState(str(tmp_path / "state")).data["instance"] == {}
