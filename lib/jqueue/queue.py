@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Any, Sequence
 
-from ganeti import constants, errors, opcodes, workerpool
+from ganeti import cmdlib, constants, errors, opcodes, workerpool
 from ganeti.jqueue import job as jjob
 from ganeti.jqueue.processor import JobWorker
 from ganeti.jqueue.storage import QueueStorage
@@ -39,7 +39,11 @@ def ParseJobId(job_id: Any) -> int:
 
 
 def LoadOpCodes(ops: Any) -> list[opcodes.OpCode]:
-    """Opcodes of one job from their wire form (dicts) or as objects, validated."""
+    """Opcodes of one job from their wire form (dicts) or as objects, validated.
+
+    An opcode that no logical unit runs yet is refused here (OpCodeUnknown,
+    RAPI's 501) rather than accepted into a job that can only fail.
+    """
     if not isinstance(ops, list) or not ops:
         raise errors.OpPrereqError("A job must be a non-empty list of opcodes",
                                    errors.ECODE_INVAL)
@@ -47,6 +51,7 @@ def LoadOpCodes(ops: Any) -> list[opcodes.OpCode]:
               for op in ops]
     for op in result:
         op.Validate()
+        cmdlib.GetLUClass(op)
     return result
 
 
@@ -190,7 +195,7 @@ class JobQueue:
         for idx, ops in enumerate(jobs):
             try:
                 loaded.append((idx, LoadOpCodes(ops)))
-            except errors.OpPrereqError as err:
+            except (errors.OpPrereqError, errors.OpCodeUnknown) as err:
                 if _raise:
                     raise
                 results[idx] = (False, str(err.args[0]))

@@ -93,6 +93,13 @@ def test_bad_body_is_a_400(tc):
     assert err.value.code == 400 and "disks[0].size" in str(err.value)
 
 
+def test_operation_without_logical_unit_is_a_501(tc):
+    with pytest.raises(client.GanetiApiError) as err:
+        _Client(tc).EvacuateNode(N3, remote_node=N2)
+    assert err.value.code == 501 and "not implemented" in str(err.value)
+    assert not [j for j in _Client(tc).GetJobs(bulk=True) if "EVACUATE" in str(j)]
+
+
 def test_rapi_follows_the_master(tc):
     tc.Gnt(N2, "gnt-cluster", "master-failover")
     try:

@@ -61,11 +61,14 @@ def test_failed_opcode_fails_the_rest(make_queue, gate):
     assert errors.DecodeException(opresult[0]).args == ("gated failure",)
 
 
-def test_unknown_lu_is_an_opcode_error(make_queue):
+def test_opcode_without_lu_is_refused_at_submission(make_queue):
     queue = make_queue()
-    job_id = queue.SubmitJob([OpWithoutLu(duration=0)])
-    WaitForStatus(queue, job_id, FINAL)
-    assert queue.QueryJobs([job_id], ["opresult"])[0][0][0][0] == "OpCodeUnknown"
+    with pytest.raises(errors.OpCodeUnknown, match="OpWithoutLu"):
+        queue.SubmitJob([OpWithoutLu(duration=0)])
+    assert queue.QueryJobs(None, ["id"]) == [], "no job was created"
+    results = queue.SubmitManyJobs([[OpWithoutLu(duration=0)], [Delay(0)]])
+    assert results[0][0] is False and "not implemented" in results[0][1]
+    assert results[1][0] is True
 
 
 def test_log_entries_and_wait_for_changes_wake_up(make_queue, gate):
