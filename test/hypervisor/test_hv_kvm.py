@@ -158,6 +158,18 @@ def _FakeQemu(reaper, name):
     return proc.pid
 
 
+def _RunningInstance(run_dir, reaper, name="inst1"):
+    """(instance, runtime paths, pid) of a fake qemu with the runtime files of a started one."""
+    inst = hvtestutils.MakeInstance(name=name)
+    paths = runtime.RuntimePaths(run_dir, name)
+    paths.Prepare()
+    pid = _FakeQemu(reaper, name)
+    with open(paths.pidfile, "w") as fh:
+        fh.write("%d\n" % pid)
+    runtime.WriteRuntime(paths, runtime.StartSpec.FromInstance(inst, []), "tcg", ["qemu"], 0.0)
+    return inst, paths, pid
+
+
 def test_find_pid_checks_the_command_line(run_dir, reaper):
     paths = runtime.RuntimePaths(run_dir, "inst1")
     paths.Prepare()
@@ -172,13 +184,7 @@ def test_find_pid_checks_the_command_line(run_dir, reaper):
 
 def test_start_refuses_running_and_stop_cleans_powered_off(run_dir, reaper):
     hv = KVM(run_dir=run_dir)
-    inst = hvtestutils.MakeInstance(name="inst1")
-    paths = runtime.RuntimePaths(run_dir, "inst1")
-    paths.Prepare()
-    pid = _FakeQemu(reaper, "inst1")
-    with open(paths.pidfile, "w") as fh:
-        fh.write("%d\n" % pid)
-    runtime.WriteRuntime(paths, runtime.StartSpec.FromInstance(inst, []), "tcg", ["qemu"], 0.0)
+    inst, paths, pid = _RunningInstance(run_dir, reaper)
     assert hv.ListInstances() == ["inst1"]
     assert hv.GetInstanceInfo("inst1")[:4] == ("inst1", pid, 128, 1)
     with pytest.raises(errors.HypervisorError, match="already running"):
@@ -231,13 +237,7 @@ class _PowerButtonQmp:
 def test_stop_presses_the_power_button_again(run_dir, reaper, monkeypatch):
     monkeypatch.setattr(hv_kvm, "_POWERDOWN_REPEAT", 0.1)
     hv = KVM(run_dir=run_dir)
-    inst = hvtestutils.MakeInstance(name="inst1")
-    paths = runtime.RuntimePaths(run_dir, "inst1")
-    paths.Prepare()
-    pid = _FakeQemu(reaper, "inst1")
-    with open(paths.pidfile, "w") as fh:
-        fh.write("%d\n" % pid)
-    runtime.WriteRuntime(paths, runtime.StartSpec.FromInstance(inst, []), "tcg", ["qemu"], 0.0)
+    inst, paths, pid = _RunningInstance(run_dir, reaper)
     server = _PowerButtonQmp(paths.qmp, reaper.KillAll)
     try:
         hv.StopInstance(inst, timeout=30)
@@ -249,13 +249,7 @@ def test_stop_presses_the_power_button_again(run_dir, reaper, monkeypatch):
 
 def test_cleanup_removes_only_a_dead_qemus_files(run_dir, reaper):
     hv = KVM(run_dir=run_dir)
-    inst = hvtestutils.MakeInstance(name="inst1")
-    paths = runtime.RuntimePaths(run_dir, "inst1")
-    paths.Prepare()
-    pid = _FakeQemu(reaper, "inst1")
-    with open(paths.pidfile, "w") as fh:
-        fh.write("%d\n" % pid)
-    runtime.WriteRuntime(paths, runtime.StartSpec.FromInstance(inst, []), "tcg", ["qemu"], 0.0)
+    inst, paths, pid = _RunningInstance(run_dir, reaper)
     hv.CleanupInstance("inst1")
     assert os.path.exists(paths.runtime), "a running guest keeps its files"
     reaper.KillAll()
