@@ -15,3 +15,14 @@ def reaper():
     r = testutils.Reaper()
     yield r
     r.KillAll()
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory):
+    """Two unrelated key+certificate PEM files: (the cluster's, another one)."""
+    from ganeti.utils import x509
+    base = tmp_path_factory.mktemp("certs")
+    paths = (str(base / "cluster.pem"), str(base / "other.pem"))
+    for path in paths:
+        x509.GenerateSelfSignedSslCert(path, "cluster.example.com")
+    return paths

@@ -4,17 +4,6 @@ import pytest
 import testutils
 
 from ganeti.http import server
-from ganeti.utils import x509
-
-
-@pytest.fixture(scope="session")
-def certs(tmp_path_factory):
-    """Two unrelated key+certificate files: (cluster, other)."""
-    base = tmp_path_factory.mktemp("certs")
-    paths = (str(base / "cluster.pem"), str(base / "other.pem"))
-    for path in paths:
-        x509.GenerateSelfSignedSslCert(path, "cluster.example.com")
-    return paths
 
 
 @pytest.fixture

@@ -8,16 +8,6 @@ from rapitestutils import FakeLuxi, MakeHandler
 
 from ganeti.http import server, tls
 from ganeti.rapi import client
-from ganeti.utils import x509
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory):
-    base = tmp_path_factory.mktemp("rapicerts")
-    paths = (str(base / "rapi.pem"), str(base / "other.pem"))
-    for path in paths:
-        x509.GenerateSelfSignedSslCert(path, "cluster.example.com")
-    return paths
 
 
 @pytest.fixture
