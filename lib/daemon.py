@@ -56,9 +56,6 @@ class ShutdownRequest:
             except Exception:  # noqa: BLE001 - a failing callback must not stop the others
                 logging.exception("Shutdown callback failed")
 
-    def IsSet(self) -> bool:
-        return self.event.is_set()
-
     def Wait(self, timeout: float | None = None) -> bool:
         return self.event.wait(timeout)
 

@@ -296,6 +296,11 @@ def FormatError(err: BaseException) -> str:
     if isinstance(err, NoMasterError):
         return ("Cannot communicate with the master daemon.\nIs it running"
                 " and listening for connections?")
+    if isinstance(err, HooksAbort):
+        lines = ["Failure: hook(s) failed, aborting:"]
+        for node, script, output in (err.args[0] if err.args else []):
+            lines.append("  node %s, script %s: %s" % (node, script, (output or "").strip()))
+        return "\n".join(lines)
     if isinstance(err, TagError):
         return "Failure: invalid tag(s) given:\n%s" % msg
     if isinstance(err, GenericError):

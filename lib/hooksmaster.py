@@ -92,10 +92,3 @@ class HooksMaster:
         master = self.lu.cfg.GetMasterNode()
         self._RunWrapper([master], constants.HOOKS_NAME_CFGUPDATE, constants.HOOKS_PHASE_POST)
 
-
-def FormatHooksAbort(err: errors.HooksAbort) -> str:
-    """Human text for a pre-hook abort: which script on which node said what."""
-    lines = ["Hook(s) failed, aborting:"]
-    for node, script, output in err.args[0]:
-        lines.append("  node %s, script %s: %s" % (node, script, (output or "").strip()))
-    return "\n".join(lines)

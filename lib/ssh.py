@@ -66,15 +66,6 @@ def AddAuthorizedKey(auth_file: str, key: str) -> None:
         io.WriteFile(auth_file, "\n".join(lines + [key]) + "\n", mode=0o600, mkdir=True)
 
 
-def RemoveAuthorizedKey(auth_file: str, key: str) -> None:
-    try:
-        lines = io.ReadFile(auth_file).splitlines()
-    except FileNotFoundError:
-        return
-    kept = [line for line in lines if line.strip() != key.strip()]
-    io.WriteFile(auth_file, "".join(line + "\n" for line in kept), mode=0o600)
-
-
 def FormatKnownHostsLine(cluster_name: str, host_pubkey: str) -> str:
     """The known_hosts line that lets every node pass as the cluster name."""
     keytype, key = host_pubkey.split()[:2]

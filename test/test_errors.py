@@ -24,3 +24,10 @@ def test_decode_rejects_junk():
 def test_format_error():
     text = errors.FormatError(errors.OpPrereqError("bad input", errors.ECODE_INVAL))
     assert "prerequisites not met" in text and "bad input" in text
+
+
+def test_format_hooks_abort_names_node_and_script():
+    err = errors.HooksAbort([("node2.example.com", "10-check", "disk full\n")])
+    text = errors.FormatError(err)
+    assert text.startswith("Failure: hook(s) failed, aborting:")
+    assert "node node2.example.com, script 10-check: disk full" in text

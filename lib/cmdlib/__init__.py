@@ -40,8 +40,3 @@ def GetLUClass(op: Any) -> type:
         raise errors.OpCodeUnknown("Opcode %s (%s) is not implemented"
                                    % (op.__class__.__name__, getattr(op, "OP_ID", "?")))
     return lu_class
-
-
-def ImplementedOpcodes() -> list[str]:
-    """Names of the opcode classes that have a logical unit."""
-    return sorted(_Registry())

@@ -9,7 +9,6 @@ With op.dry_run the processor stops after CheckPrereq.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Callable
 
 from ganeti import errors, locking
@@ -146,8 +145,3 @@ def CheckNodeOnline(cfg: Any, node: str, msg: str | None = None) -> None:
 def CheckNodeNotDrained(cfg: Any, node: str) -> None:
     if cfg.GetNodeInfo(node).drained:
         raise errors.OpPrereqError("Can't use drained node %s" % node, errors.ECODE_STATE)
-
-
-def LogAndRaise(msg: str, exc: type[errors.GenericError] = errors.OpExecError) -> None:
-    logging.error(msg)
-    raise exc(msg)

@@ -21,9 +21,6 @@ class TemporaryReservationManager:
     def __init__(self) -> None:
         self._by_ec: dict[Hashable, set] = collections.defaultdict(set)
 
-    def Reserved(self, value: Hashable) -> bool:
-        return any(value in values for values in self._by_ec.values())
-
     def Reserve(self, ec_id: Hashable, value: Hashable) -> None:
         """Reserve value for ec_id; ReservationError if another job holds it."""
         for owner, values in self._by_ec.items():

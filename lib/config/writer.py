@@ -137,11 +137,6 @@ class ConfigWriter:
         return self._config_data.serial_no
 
     @_Locked
-    def GetConfigData(self) -> objects.ConfigData:
-        """A deep copy of the whole configuration (for verification and export)."""
-        return self._config_data.Copy()
-
-    @_Locked
     def GetClusterInfo(self) -> objects.Cluster:
         return self._config_data.cluster
 
